@@ -1,0 +1,16 @@
+import type { CliConfig } from '@printforge/config'
+import { assertSafeAppRole, createPrismaClient, type Db } from '@printforge/db'
+
+/**
+ * Runs `fn` with a client on the app role, after the same startup check the API and worker run:
+ * ops commands never hold more database rights than the services do.
+ */
+export async function withAppDatabase<T>(config: CliConfig, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = createPrismaClient({ url: config.DATABASE_URL, poolMax: 2 })
+  try {
+    await assertSafeAppRole(db)
+    return await fn(db)
+  } finally {
+    await db.$disconnect()
+  }
+}

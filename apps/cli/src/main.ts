@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Ops command line (PRODUCT §11): `npm run cli -- <command>`. Reads its settings from the
+// environment only; validates them once before doing anything.
+import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'
+import { auditCommand } from './commands/audit.js'
+import { migrateCommand } from './commands/migrate.js'
+import { staffCommand } from './commands/staff.js'
+import { UsageError, type Command } from './command.js'
+
+const commands: Record<string, Command> = {
+  migrate: migrateCommand,
+  staff: staffCommand,
+  audit: auditCommand,
+}
+
+const USAGE = `usage: npm run cli -- <command>
+
+  migrate                      apply pending migrations (owner role, DATABASE_ADMIN_URL; works offline)
+  migrate diff                 exit 2 and print the SQL when schema.prisma and the migrations differ
+  staff grant <userId> <role>  give a Medusa admin user a role: operator | admin
+  staff revoke <userId>        remove a user's role
+  audit verify                 recompute the audit hash chain; exit 1 naming the first broken row
+`
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv
+  const command = name ? commands[name] : undefined
+  if (!command) {
+    process.stderr.write(USAGE)
+    return name && name !== '--help' && name !== 'help' ? 2 : 0
+  }
+  const config = loadConfigOrExit(CliEnvSchema, process.env, 'printforge-cli')
+  try {
+    return await command(args, config, (line) => process.stdout.write(`${line}\n`))
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${USAGE}`)
+      return 2
+    }
+    process.stderr.write(`printforge-cli: ${(err as Error).message}\n`)
+    return 1
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

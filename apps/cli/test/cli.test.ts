@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { createTestDatabase, type TestDatabase } from '@printforge/devstack'
+import pg from 'pg'
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+let database: TestDatabase
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: database.appUrl, DATABASE_ADMIN_URL: database.ownerUrl, ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+async function owner<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: database.ownerUrl })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+before(async () => {
+  database = await createTestDatabase()
+})
+after(async () => {
+  await database?.drop()
+})
+
+describe('npm run cli', () => {
+  test('migrate is idempotent; migrate diff reports no drift', async () => {
+    const run = await cli(['migrate'])
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /up to date/)
+    const diff = await cli(['migrate', 'diff'])
+    assert.equal(diff.code, 0, diff.stderr)
+  })
+
+  test('staff grant and revoke change the staff table and write staff.changed audit rows', async () => {
+    assert.equal((await cli(['staff', 'grant', 'user_01ABC', 'admin'])).code, 0)
+    assert.equal((await cli(['staff', 'grant', 'user_01ABC', 'operator'])).code, 0)
+    const revoked = await cli(['staff', 'revoke', 'user_01ABC'])
+    assert.equal(revoked.code, 0)
+    assert.match(revoked.stdout, /Revoked operator/)
+    const rows = await owner(async (c) => {
+      await c.query('BEGIN')
+      await c.query('ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY') // the owner reads, then rolls back
+      const r = await c.query("SELECT details FROM audit_log WHERE action = 'staff.changed' AND target_id = 'user_01ABC' ORDER BY id")
+      await c.query('ROLLBACK')
+      return r.rows.map((row) => row.details)
+    })
+    assert.deepEqual(rows.map((d) => [d.from, d.to]), [[null, 'admin'], ['admin', 'operator'], ['operator', null]])
+  })
+
+  test('bad arguments exit 2 with usage and change nothing', async () => {
+    const bad = await cli(['staff', 'grant', 'user_X', 'superadmin'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /role must be one of operator, admin/)
+    assert.equal((await cli(['staff', 'grant', "x'; DROP TABLE staff;--", 'admin'])).code, 2)
+    assert.equal((await cli(['frobnicate'])).code, 2)
+  })
+
+  test('a missing, short or example secret stops the process, naming the variable', async () => {
+    const missing = await cli(['audit', 'verify'], { DATABASE_URL: '' })
+    assert.notEqual(missing.code, 0)
+    assert.match(missing.stderr, /DATABASE_URL is required/)
+    const short = await cli(['audit', 'verify'], { DATABASE_URL: 'postgresql://printforge_app:abc@127.0.0.1:1/x' })
+    assert.notEqual(short.code, 0)
+    assert.match(short.stderr, /DATABASE_URL is shorter than 32 bytes/)
+    const example = await cli(['audit', 'verify'], {
+      DATABASE_URL: 'postgresql://printforge_app:change-me-app-password-32-bytes-min@127.0.0.1:5432/printforge',
+    })
+    assert.notEqual(example.code, 0)
+    assert.match(example.stderr, /DATABASE_URL is the placeholder from .env.example/)
+    assert.doesNotMatch(example.stderr, /change-me-app-password/, 'the secret itself is never printed')
+  })
+
+  test('audit verify: exit 0 while the chain holds; names the row an owner tampered with', async () => {
+    const ok = await cli(['audit', 'verify'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(ok.stdout, /verified: \d+ row/)
+
+    // A malicious owner: switch the triggers off, lift FORCE RLS, and rewrite one row's details.
+    await owner((c) =>
+      c.query(`BEGIN;
+        ALTER TABLE audit_log DISABLE TRIGGER USER;
+        ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY;
+        UPDATE audit_log SET details = '{"from": null, "to": "operator", "via": "cli"}' WHERE id = 1;
+        ALTER TABLE audit_log ENABLE TRIGGER USER;
+        ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
+        COMMIT;`),
+    )
+    const broken = await cli(['audit', 'verify'])
+    assert.equal(broken.code, 1)
+    assert.match(broken.stdout, /BROKEN at row id 1\b/)
+  })
+})

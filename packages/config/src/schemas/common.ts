@@ -1,0 +1,26 @@
+import { Type } from 'typebox'
+import { Secret } from '../secret.js'
+
+/** Variables every process reads. Production is the default so a forgotten NODE_ENV fails safe. */
+export const commonEnv = {
+  NODE_ENV: Type.Union([Type.Literal('production'), Type.Literal('development'), Type.Literal('test')], {
+    default: 'production',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+}
+
+/** The application's database role (`printforge_app`): never the owner, never a superuser. */
+export const databaseEnv = {
+  DATABASE_URL: Secret('url-password', { description: 'PostgreSQL URL of the printforge_app role' }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** Upper bound of one interactive transaction; a request never holds a connection longer. */
+  DATABASE_TX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
+}
+
+/** The owner role that runs migrations. Only ops commands use it. */
+export const databaseAdminEnv = {
+  DATABASE_ADMIN_URL: Type.Optional(Secret('url-password', { description: 'PostgreSQL URL of the owner role' })),
+}

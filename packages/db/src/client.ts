@@ -1,0 +1,40 @@
+import { PrismaPg } from '@prisma/adapter-pg'
+import { PrismaClient } from './generated/prisma/client.js'
+import type { Prisma } from './generated/prisma/client.js'
+
+/** The Prisma client, or a transaction of it: what every repository function takes first. */
+export type Db = PrismaClient
+export type Tx = Prisma.TransactionClient
+
+export interface DatabaseSettings {
+  /** URL of the `printforge_app` role (never the owner). */
+  url: string
+  poolMax: number
+  /** Any single statement longer than this is cancelled by PostgreSQL. */
+  statementTimeoutMs?: number
+  /**
+   * Longest wait for a connection, queueing for a pooled one included. Short by default so an
+   * exhausted pool or a dead database becomes a fast 503, never a hung request.
+   */
+  connectionTimeoutMs?: number
+}
+
+/**
+ * A Prisma client over node-postgres (driver adapter; no native engine). Connection attempts fail
+ * fast so a database outage turns into a quick 503 upstream, never a hung request.
+ */
+export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: settings.url,
+    max: settings.poolMax,
+    connectionTimeoutMillis: settings.connectionTimeoutMs ?? 2_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: settings.statementTimeoutMs ?? 10_000,
+    // A transaction left open by a crashed handler must not hold locks (the audit chain head!).
+    idle_in_transaction_session_timeout: 15_000,
+    application_name: 'printforge',
+  })
+  return new PrismaClient({ adapter })
+}
+
+export { PrismaClient }

@@ -1,0 +1,54 @@
+import { AppError } from '@printforge/errors'
+
+/**
+ * PostgreSQL SQLSTATE of an error from Prisma (known request errors carry it in their driver
+ * adapter cause), from node-postgres, or from anything wrapping one in `cause`.
+ */
+export function sqlState(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    const candidate = e as {
+      code?: unknown
+      meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } }; code?: unknown }
+      cause?: unknown
+    }
+    const adapterCause = candidate.meta?.driverAdapterError?.cause
+    if (typeof adapterCause?.originalCode === 'string') return adapterCause.originalCode
+    if (typeof candidate.meta?.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.meta.code)) return candidate.meta.code
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate.code
+    e = candidate.cause
+  }
+  return undefined
+}
+
+const prismaCode = (err: unknown) => (err as { code?: unknown } | null)?.code
+
+export const isUniqueViolation = (err: unknown) => prismaCode(err) === 'P2002' || sqlState(err) === '23505'
+export const isForeignKeyViolation = (err: unknown) => prismaCode(err) === 'P2003' || sqlState(err) === '23503'
+export const isRecordNotFound = (err: unknown) => prismaCode(err) === 'P2025'
+/** RLS WITH CHECK failures and missing grants both surface as insufficient_privilege. */
+export const isPermissionDenied = (err: unknown) => sqlState(err) === '42501'
+export const isSerializationFailure = (err: unknown) =>
+  prismaCode(err) === 'P2034' || sqlState(err) === '40001' || sqlState(err) === '40P01'
+/** The database is down, restarting or out of connections: the caller should answer 503. */
+export const isDatabaseUnavailable = (err: unknown) => {
+  const state = sqlState(err)
+  const code = prismaCode(err)
+  return (
+    code === 'P1001' || code === 'P1017' || code === 'P2024' ||
+    state === '57P01' || state === '57P03' || state === '53300' || state === '08006' || state === '08001' ||
+    /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
+  )
+}
+
+/**
+ * Maps a database error to the API's error vocabulary, or returns undefined for errors that are
+ * bugs (and must surface as a generic 500).
+ */
+export function toAppError(err: unknown): AppError | undefined {
+  if (isUniqueViolation(err)) return new AppError('CONFLICT', 'The resource already exists.', { cause: err })
+  if (isRecordNotFound(err)) return new AppError('NOT_FOUND', 'Not found.', { cause: err })
+  if (isForeignKeyViolation(err)) return new AppError('CONFLICT', 'A referenced resource does not exist or is in use.', { cause: err })
+  if (isSerializationFailure(err)) return new AppError('CONFLICT', 'A concurrent change conflicted; retry the request.', { cause: err })
+  if (isDatabaseUnavailable(err)) return new AppError('UNAVAILABLE', 'The service is temporarily unavailable.', { cause: err })
+  return undefined
+}

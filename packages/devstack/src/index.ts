@@ -1,0 +1,7 @@
+export { freePort, waitForPort } from './ports.js'
+export { startPostgres, runSql, type RunningPostgres, type PostgresOptions } from './postgres.js'
+export { startRedis, findRedisServer, stopChild, type RunningRedis, type RedisOptions } from './redis.js'
+export { startS3, type RunningS3, type S3Options } from './s3.js'
+export { provisionDatabase, roleUrl, type DatabaseRoles } from './provision.js'
+export { startStack, generateStackSecrets, randomSecret, type StackSecrets, type StackSettings, type RunningStack } from './stack.js'
+export { createTestDatabase, testEnvironment, TEST_ENV_VARIABLE, type TestDatabase, type TestEnvironment } from './testing.js'

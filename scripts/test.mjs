@@ -1,0 +1,11 @@
+// `npm test`: install what is missing, build (type check included), lint, then run every test
+// against real services started for this run (packages/devstack/src/run-tests.ts).
+import { bootstrap, run, step } from './bootstrap.mjs'
+
+bootstrap()
+step('Type-checking tests')
+run('npx', ['tsc', '-p', 'tsconfig.tests.json'])
+step('Linting')
+run('npx', ['eslint', '--max-warnings', '0', '.'])
+step('Running tests')
+run(process.execPath, ['packages/devstack/dist/run-tests.js', ...process.argv.slice(2)])
