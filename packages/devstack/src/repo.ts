@@ -28,22 +28,22 @@ export function runCli(root: string, args: string[], env: Record<string, string>
   })
 }
 
-/** Every `*.test.ts` under apps/<x>/test and packages/<x>/test, sorted. */
-export function findTestFiles(root: string): string[] {
+/** Every file ending in `suffix` under apps/<x>/<folder> and packages/<x>/<folder>, sorted. */
+export function findFiles(root: string, folder: string, suffix: string): string[] {
   const files: string[] = []
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name)
       if (statSync(full).isDirectory()) walk(full)
-      else if (name.endsWith('.test.ts')) files.push(full)
+      else if (name.endsWith(suffix)) files.push(full)
     }
   }
   for (const group of ['apps', 'packages']) {
     const groupDir = path.join(root, group)
     if (!existsSync(groupDir)) continue
     for (const workspace of readdirSync(groupDir)) {
-      const testDir = path.join(groupDir, workspace, 'test')
-      if (existsSync(testDir)) walk(testDir)
+      const dir = path.join(groupDir, workspace, folder)
+      if (existsSync(dir)) walk(dir)
     }
   }
   return files.sort()

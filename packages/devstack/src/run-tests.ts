@@ -1,53 +1,20 @@
-// `npm test`, after install, build and lint: starts throwaway PostgreSQL, Redis and S3 servers on
-// free ports, migrates a template database once, runs every test file with node:test (through
-// tsx), then stops everything. Extra arguments narrow the run to matching test files.
+// `npm test`, after install, build and lint: runs every test file with node:test (through tsx)
+// against throwaway services (test-stack.ts). Extra arguments narrow the run to matching files.
 import { spawn } from 'node:child_process'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
-import path from 'node:path'
-import { freePort } from './ports.js'
-import { findRepoRoot, findTestFiles, runCli } from './repo.js'
-import { generateStackSecrets, startStack } from './stack.js'
-import { TEST_ENV_VARIABLE, type TestEnvironment } from './testing.js'
+import { findRepoRoot, findFiles } from './repo.js'
+import { withTestStack } from './test-stack.js'
 
 const root = findRepoRoot()
 const filters = process.argv.slice(2)
-const files = findTestFiles(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+const files = findFiles(root, 'test', '.test.ts').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`)
   process.exit(1)
 }
 
 const started = Date.now()
-const secrets = generateStackSecrets()
-// Under /tmp: as root, PostgreSQL runs as the postgres user, which cannot enter /root or /work.
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'printforge-test-'))
-await chmod(dataDir, 0o755)
-const [pgPort, redisPort, s3Port] = [await freePort(), await freePort(), await freePort()]
-const stack = await startStack({
-  dataDir,
-  persistent: false,
-  ports: { postgres: pgPort, redis: redisPort, s3: s3Port },
-  secrets,
-  database: 'printforge_template',
-  bucket: 'printforge-test',
-})
-let exitCode: number
-try {
-  await runCli(root, ['migrate'], stack.env)
-  console.log(`services ready in ${Date.now() - started} ms (postgres :${pgPort}, redis :${redisPort}, s3 :${s3Port})`)
-  const testEnv: TestEnvironment = {
-    postgresPort: pgPort,
-    templateDatabase: 'printforge_template',
-    passwords: { owner: secrets.owner, app: secrets.app, readonly: secrets.readonly, superuser: secrets.postgresSuperuser },
-    redisUrl: stack.redis.url,
-    s3: { endpoint: stack.s3.endpoint, bucket: 'printforge-test', accessKeyId: secrets.s3AccessKeyId, secretAccessKey: secrets.s3SecretAccessKey },
-  }
-  exitCode = await runNodeTests(files, { [TEST_ENV_VARIABLE]: JSON.stringify(testEnv) })
-} finally {
-  await stack.stop()
-  await rm(dataDir, { recursive: true, force: true })
-}
+const exitCode = await withTestStack(root, (env) => runNodeTests(files, env))
 console.log(`npm test: ${exitCode === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 process.exit(exitCode)
 
