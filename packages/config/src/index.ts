@@ -1,5 +1,6 @@
 export { ConfigError, loadConfig, loadConfigOrExit, type ConfigProblem, type Env } from './load.js'
 export { MIN_SECRET_BYTES, Secret, checkSecret, type SecretKind } from './secret.js'
 export { ENV_EXAMPLE_SECRETS } from './env-example.js'
-export { commonEnv, databaseEnv, databaseAdminEnv } from './schemas/common.js'
+export { commonEnv, databaseEnv, databaseAdminEnv, redisEnv, storageEnv } from './schemas/common.js'
 export { CliEnvSchema, type CliConfig } from './schemas/cli.js'
+export { ApiEnvSchema, refineApiConfig, splitList, type ApiConfig } from './schemas/api.js'

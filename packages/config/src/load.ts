@@ -29,7 +29,11 @@ export type Env = Readonly<Record<string, string | undefined>>
  * empty strings count as unset. Secrets (see `Secret()`) have no defaults and must be at least
  * 32 bytes and differ from their `.env.example` placeholder. Throws {@link ConfigError}.
  */
-export function loadConfig<S extends TObject>(schema: S, env: Env): Readonly<Static<S>> {
+export function loadConfig<S extends TObject>(
+  schema: S,
+  env: Env,
+  refine?: (config: Static<S>) => ConfigProblem[],
+): Readonly<Static<S>> {
   const raw: Record<string, string> = {}
   for (const key of Object.keys(schema.properties)) {
     const value = env[key]
@@ -59,6 +63,7 @@ export function loadConfig<S extends TObject>(schema: S, env: Env): Readonly<Sta
       problems.push({ variable, problem: describeSchemaError(error.keyword, error.message) })
     }
   }
+  if (problems.length === 0 && refine) problems.push(...refine(candidate as Static<S>))
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(candidate as Static<S>)
 }
@@ -71,9 +76,14 @@ function describeSchemaError(keyword: string, message: string): string {
  * For apps: load the config or print the problems and exit non-zero. Only apps may exit the
  * process; packages receive the resulting object.
  */
-export function loadConfigOrExit<S extends TObject>(schema: S, env: Env, app: string): Readonly<Static<S>> {
+export function loadConfigOrExit<S extends TObject>(
+  schema: S,
+  env: Env,
+  app: string,
+  refine?: (config: Static<S>) => ConfigProblem[],
+): Readonly<Static<S>> {
   try {
-    return loadConfig(schema, env)
+    return loadConfig(schema, env, refine)
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     process.stderr.write(`${app}: ${err.message}\n`)

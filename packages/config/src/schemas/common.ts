@@ -7,7 +7,7 @@ export const commonEnv = {
     default: 'production',
   }),
   LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
     { default: 'info' },
   ),
 }
@@ -23,4 +23,18 @@ export const databaseEnv = {
 /** The owner role that runs migrations. Only ops commands use it. */
 export const databaseAdminEnv = {
   DATABASE_ADMIN_URL: Type.Optional(Secret('url-password', { description: 'PostgreSQL URL of the owner role' })),
+}
+
+/** Redis: BullMQ queues and the shared rate-limit counters. */
+export const redisEnv = {
+  REDIS_URL: Secret('url-password', { description: 'redis://:password@host:port (requirepass is mandatory)' }),
+}
+
+/** Object storage: Cloudflare R2 or any S3 API. */
+export const storageEnv = {
+  S3_ENDPOINT: Type.String({ format: 'uri' }),
+  S3_REGION: Type.String({ default: 'auto' }),
+  S3_BUCKET: Type.String({ minLength: 3, maxLength: 63 }),
+  S3_ACCESS_KEY_ID: Type.String({ minLength: 1 }),
+  S3_SECRET_ACCESS_KEY: Secret(),
 }

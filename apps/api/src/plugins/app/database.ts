@@ -1,0 +1,32 @@
+import { assertSafeAppRole, createDatabase, type Database } from '@printforge/db'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database
+  }
+}
+
+/**
+ * PostgreSQL as printforge_app. Boot fails unless the role is safe: no superuser, no BYPASSRLS,
+ * not the owner, no UPDATE/DELETE/TRUNCATE on the audit log, RLS forced everywhere.
+ */
+export default fp(
+  async (app: FastifyInstance) => {
+    const db = createDatabase({
+      url: app.config.DATABASE_URL,
+      poolMax: app.config.DATABASE_POOL_MAX,
+    })
+    try {
+      const role = await assertSafeAppRole(db.prisma)
+      app.log.info({ role }, 'database role checked')
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+    app.decorate('db', db)
+    app.addHook('onClose', () => db.close())
+  },
+  { name: 'database', dependencies: ['config'] },
+)

@@ -1,0 +1,43 @@
+import { enqueue, QUEUES, type JobName, type JobPayload, type QueueMap } from '@printforge/jobs'
+import { Queue } from 'bullmq'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    queues: QueueMap & {
+      /** Adds a job after its row committed. Never throws: the sweeper re-enqueues what fails. */
+      enqueueAfterCommit<N extends JobName>(name: N, payload: JobPayload<N>, key: string): Promise<boolean>
+      raw: Record<(typeof QUEUES)[number], Queue>
+    }
+  }
+}
+
+/** BullMQ producers on the fail-fast connection, with the prefix shared with the worker. */
+export default fp(
+  async (app: FastifyInstance, options: { prefix?: string }) => {
+    const prefix = options.prefix ?? 'pf'
+    const raw = Object.fromEntries(
+      QUEUES.map((name) => [name, new Queue(name, { connection: app.redis.queue, prefix })]),
+    ) as Record<(typeof QUEUES)[number], Queue>
+    for (const queue of Object.values(raw)) queue.on('error', () => {})
+    app.decorate('queues', {
+      ...raw,
+      raw,
+      async enqueueAfterCommit(name, payload, key) {
+        try {
+          await enqueue(raw, name, payload, key)
+          return true
+        } catch (err) {
+          // The row is committed as `queued`; the sweeper will enqueue it once Redis is back.
+          app.log.warn({ err, job: name, key }, 'enqueue failed; the sweeper will retry')
+          return false
+        }
+      },
+    })
+    app.addHook('onClose', async () => {
+      await Promise.all(Object.values(raw).map((q) => q.close().catch(() => {})))
+    })
+  },
+  { name: 'queues', dependencies: ['redis'] },
+)

@@ -1,0 +1,55 @@
+import { Redis, type RedisOptions } from 'ioredis'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { trackRedisHealth, type RedisHealth } from '../../lib/redis-health.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: {
+      /** rate limits, auth-failure counters, upload slots: fails fast, never queues commands */
+      fast: Redis
+      /** BullMQ producer connection (same fail-fast rules; the sweeper retries later) */
+      queue: Redis
+      health: RedisHealth
+    }
+  }
+}
+
+/**
+ * The API's Redis clients fail fast (STACK.md: default ioredis options stall a request 10–70 s
+ * when Redis is down): no offline queue, short connect and command timeouts, no per-command
+ * retries. The worker's BullMQ connection does the opposite (maxRetriesPerRequest: null).
+ */
+export function fastFailRedisOptions(): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    commandTimeout: 80,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    lazyConnect: false,
+  }
+}
+
+export default fp(
+  async (app: FastifyInstance, options: { keyPrefix?: string }) => {
+    // keyPrefix namespaces every counter (rate limits, auth failures, upload slots), so several
+    // deployments or test runs can share one Redis without counting against each other.
+    const fast = new Redis(app.config.REDIS_URL, { ...fastFailRedisOptions(), keyPrefix: options.keyPrefix ?? 'pf:', connectionName: 'printforge-api' })
+    const queue = new Redis(app.config.REDIS_URL, {
+      ...fastFailRedisOptions(),
+      commandTimeout: 1_000,
+      connectionName: 'printforge-api-queue',
+    })
+    // Errors are tracked by the health monitor; without listeners ioredis logs each retry.
+    queue.on('error', () => {})
+    const health = trackRedisHealth(fast, 'api', app.log)
+    app.decorate('redis', { fast, queue, health })
+    app.addHook('onClose', async () => {
+      health.close()
+      fast.disconnect()
+      queue.disconnect()
+    })
+  },
+  { name: 'redis', dependencies: ['config'] },
+)

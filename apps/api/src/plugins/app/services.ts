@@ -1,0 +1,48 @@
+import { withTx } from '@printforge/db'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Principal } from '../../lib/principal.js'
+import { createAccountService, type AccountService } from '../../services/account.service.js'
+import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
+import { hasKey } from '../../services/idempotency.js'
+import { createQuotaService, type QuotaService } from '../../services/quota.service.js'
+import { createScanJobService, type ScanJobService } from '../../services/scan-jobs.service.js'
+import { createScanUploadService, type ScanUploadService } from '../../services/scan-upload.service.js'
+import { createStaffService, type StaffService } from '../../services/staff.service.js'
+import { createStatsService, type StatsService } from '../../services/stats.service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: {
+      scanJobs: ScanJobService
+      scanUploads: ScanUploadService
+      quota: QuotaService
+      staff: StaffService
+      account: AccountService
+      audit: AuditQueryService
+      stats: StatsService
+      idempotency: { hasKey(p: Principal, key: string): Promise<boolean> }
+    }
+  }
+}
+
+/** Each service receives only what it uses; routes call services, never the database. */
+export default fp(
+  async (app: FastifyInstance) => {
+    const { db, store, config } = app
+    const defaultQuota = config.DEFAULT_MONTHLY_QUOTA
+    app.decorate('services', {
+      scanJobs: createScanJobService({ db, store }),
+      scanUploads: createScanUploadService({ db, store, defaultQuota }),
+      quota: createQuotaService({ db, defaultLimit: defaultQuota }),
+      staff: createStaffService({ db, roles: app.roles }),
+      account: createAccountService({ db, defaultQuota }),
+      audit: createAuditQueryService({ db }),
+      stats: createStatsService({ db, queues: app.queues.raw }),
+      idempotency: {
+        hasKey: (p, key) => withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, (tx) => hasKey(tx, p.actorId, key)),
+      },
+    })
+  },
+  { name: 'services', dependencies: ['database', 'storage', 'queues', 'auth'] },
+)

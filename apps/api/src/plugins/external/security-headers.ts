@@ -1,0 +1,55 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import { splitList } from '@printforge/config'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { sendError } from '../app/errors.js'
+
+/**
+ * PRODUCT §3 cross-cutting HTTP rules: security headers on every response, CORS for the listed
+ * origins only, and a Host header check.
+ */
+export default fp(
+  async (app: FastifyInstance) => {
+    const origins = new Set(splitList(app.config.ALLOWED_ORIGINS))
+    const hosts = new Set(splitList(app.config.ALLOWED_HOSTS).map((h) => h.toLowerCase()))
+
+    // Before anything else: a request for a host we do not serve is refused outright
+    // (DNS rebinding, cache poisoning through Host).
+    app.addHook('onRequest', async (request, reply) => {
+      const host = request.hostname.toLowerCase().replace(/^\[|\]$/g, '')
+      if (!hosts.has(host)) return sendError(request, reply, 'VALIDATION_FAILED', 'Unknown host.')
+    })
+
+    await app.register(helmet, {
+      // A JSON API renders nothing: deny every resource type and every framing.
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true, preload: false },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+      crossOriginEmbedderPolicy: false,
+      xPoweredBy: false,
+    })
+
+    await app.register(cors, {
+      // Exact matches only: no wildcard, no `null`, no suffix or look-alike matching. A refused
+      // origin gets no Access-Control-Allow-* header at all.
+      origin: (origin, callback) => callback(null, origin !== undefined && origins.has(origin)),
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Authorization'],
+      exposedHeaders: ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+      credentials: true,
+      maxAge: 600,
+      strictPreflight: true,
+    })
+
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('permissions-policy', 'geolocation=(), microphone=(), camera=()')
+      // Nothing this API answers may be stored by a browser or an intermediary.
+      reply.header('cache-control', 'no-store')
+      return payload
+    })
+  },
+  { name: 'security-headers', dependencies: ['config', 'errors'] },
+)

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { sendError } from '../../plugins/app/errors.js'
+import audit from './audit.js'
+import jobs from './jobs/index.js'
+import me from './me.js'
+import quota from './quota.js'
+import staff from './staff.js'
+import stats from './stats.js'
+
+/**
+ * Every authenticated route lives in this encapsulated scope: its hooks authenticate, then
+ * authorize by the roles each route declares. Default deny: a route that declares no roles
+ * makes the server refuse to boot.
+ */
+const protectedRoutes: FastifyPluginAsync = async (app) => {
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.roles?.length) throw new Error(`protected route ${route.method} ${route.url} declares no roles`)
+  })
+  app.addHook('onRequest', app.authenticate)
+  app.addHook('onRequest', async (request, reply) => {
+    const allowed = request.routeOptions.config.roles ?? []
+    if (!request.principal || !allowed.includes(request.principal.role)) return sendError(request, reply, 'FORBIDDEN')
+  })
+
+  await app.register(me)
+  await app.register(jobs, { prefix: '/jobs' })
+  await app.register(quota, { prefix: '/quota' })
+  await app.register(staff, { prefix: '/staff' })
+  await app.register(stats, { prefix: '/stats' })
+  await app.register(audit, { prefix: '/audit' })
+}
+
+export default protectedRoutes

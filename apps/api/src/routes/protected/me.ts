@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { auditFields } from '../../lib/audit.js'
+import { ActorId, commonErrors } from '../../schemas/common.js'
+
+const Me = Type.Object({
+  actorType: Type.Union([Type.Literal('customer'), Type.Literal('user')]),
+  actorId: ActorId,
+  role: Type.Union([Type.Literal('customer'), Type.Literal('operator'), Type.Literal('admin'), Type.Literal('none')]),
+})
+
+/** PRODUCT §4.6: identity and role; the caller's data, for data-subject access requests. */
+const me: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/me', {
+    config: { roles: ['customer', 'operator', 'admin', 'none'] },
+    schema: { operationId: 'me', response: { 200: Type.Object({ me: Me }), ...commonErrors } },
+  }, async (request) => ({ me: app.services.account.me(request.principal!) }))
+
+  app.get('/me/export', {
+    config: { roles: ['customer', 'operator', 'admin', 'none'], rateLimit: { max: 5, timeWindow: 60_000 } },
+    schema: {
+      operationId: 'exportMe',
+      response: {
+        200: Type.Object({
+          exportedAt: Type.String(),
+          identity: Me,
+          quota: Type.Union([Type.Object({ monthlyLimit: Type.Integer(), used: Type.Integer(), remaining: Type.Integer(), resetsAt: Type.String() }), Type.Null()]),
+          jobs: Type.Array(Type.Object({}, { additionalProperties: true })),
+          auditTrail: Type.Array(Type.Object({}, { additionalProperties: true })),
+        }),
+        ...commonErrors,
+      },
+    },
+  }, async (request) => app.services.account.export(request.principal!, auditFields(request)))
+}
+
+export default me

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ErrorBody } from '../../schemas/common.js'
+
+const VERSION = '0.1.0'
+
+/** PRODUCT §4.1: the only routes without authentication, in their own scope. */
+const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: { operationId: 'about', response: { 200: Type.Object({ name: Type.String(), version: Type.String() }), 429: ErrorBody } },
+  }, async () => ({ name: 'printforge', version: VERSION }))
+
+  app.get('/health', {
+    schema: { operationId: 'health', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    config: { rateLimit: false },
+  }, async () => ({ status: 'ok' as const }))
+
+  const ReadyBody = Type.Object({
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+    checks: Type.Object({ database: Type.Boolean(), redis: Type.Boolean(), storage: Type.Boolean() }),
+  })
+  app.get('/health/ready', {
+    schema: { operationId: 'ready', response: { 200: ReadyBody, 503: ReadyBody } },
+    config: { rateLimit: false },
+  }, async (_request, reply) => {
+    const within = <T>(p: Promise<T>, ms: number) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
+    const [database, redis, storage] = await Promise.all([
+      within(app.db.pool.query('SELECT 1'), 1_000).then(() => true, () => false),
+      within(app.redis.fast.ping(), 1_000).then(() => true, () => false),
+      app.store.ping(),
+    ])
+    const ok = database && redis && storage
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, redis, storage } })
+  })
+}
+
+export default publicRoutes

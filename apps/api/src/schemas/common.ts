@@ -1,0 +1,38 @@
+import { Type, type TSchema } from 'typebox'
+
+/** PRODUCT §3: every error has this shape, whatever its cause. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      requestId: Type.String(),
+    }),
+  },
+)
+
+export const Uuid = Type.String({ format: 'uuid' })
+export const ActorId = Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9_:.-]+$' })
+export const Timestamp = Type.String({ format: 'date-time' })
+
+/** `?cursor=&limit=` (limit ≤ 100, default 20). */
+export const PageQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+}
+
+/** `{ items, nextCursor }` */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+
+/** The error statuses most authenticated routes can answer. */
+export const commonErrors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  429: ErrorBody,
+  500: ErrorBody,
+  503: ErrorBody,
+}
+

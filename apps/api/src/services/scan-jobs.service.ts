@@ -1,0 +1,169 @@
+import { withReadTx, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
+import { AppError } from '@printforge/errors'
+import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
+import type { Static } from 'typebox'
+import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import type { JobDetail } from '../schemas/jobs.js'
+import { auditActor, dbContextOf, isStaff, type Principal } from '../lib/principal.js'
+
+export interface RequestMeta {
+  ip?: string
+  userAgent?: string
+  requestId?: string
+}
+
+/** The API's view of a job (PRODUCT §4.2), typed from its response schema. */
+export type JobView = Static<typeof JobDetail>
+type JobImageView = JobView['images'][number]
+
+const DETAIL_SQL = `
+  SELECT j.id, j.customer_id, j.title, j.notes, j.status, j.image_count, j.failure_reason, j.created_at, j.updated_at,
+         COALESCE(json_agg(json_build_object(
+           'id', i.id, 'filename', i.original_filename, 'bytes', i.bytes, 'width', i.width, 'height', i.height,
+           'sha256', i.sha256, 'status', i.status, 'failureReason', i.failure_reason
+         ) ORDER BY i.created_at, i.id) FILTER (WHERE i.id IS NOT NULL), '[]') AS images
+    FROM scan_jobs j LEFT JOIN scan_images i ON i.job_id = j.id
+   WHERE j.id = $1 AND ($2::text IS NULL OR j.customer_id = $2)
+   GROUP BY j.id`
+
+interface DetailRow {
+  id: string
+  customer_id: string
+  title: string
+  notes: string | null
+  status: JobView['status']
+  image_count: number
+  failure_reason: string | null
+  created_at: Date
+  updated_at: Date
+  images: JobImageView[]
+}
+
+const toView = (r: DetailRow): JobView => ({
+  id: r.id,
+  customerId: r.customer_id,
+  title: r.title,
+  notes: r.notes,
+  status: r.status,
+  imageCount: r.image_count,
+  failureReason: r.failure_reason,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+  images: r.images,
+})
+
+/** The tenant filter a customer's queries carry on top of RLS (defence in depth). */
+const ownerFilter = (p: Principal) => (p.actorType === 'customer' ? p.actorId : null)
+
+export function createScanJobService(deps: { db: Database; store: ObjectStore }) {
+  const { db, store } = deps
+
+  /** Staff reading customer data leaves a trace (PRODUCT §5.3 admin.access). */
+  const auditStaffRead = (tx: Tx, p: Principal, meta: RequestMeta, targetId: string | undefined, details: Record<string, unknown>) =>
+    writeAudit(tx, { ...auditActor(p), action: 'admin.access', targetType: 'scan_job', targetId, ...meta, details })
+
+  return {
+    /**
+     * The hot read path (PRODUCT §10): customers read through one hand-issued read-only
+     * transaction; staff reads go through Prisma because they also append an audit row.
+     */
+    async get(p: Principal, id: string, meta: RequestMeta): Promise<JobView> {
+      const row = isStaff(p)
+        ? await withTx(db.prisma, dbContextOf(p), async (tx) => {
+            const [found] = await tx.$queryRawUnsafe<DetailRow[]>(DETAIL_SQL, id, null)
+            if (found) await auditStaffRead(tx, p, meta, id, { customerId: found.customer_id })
+            return found
+          })
+        : await withReadTx(db.pool, dbContextOf(p), async (client) => (await client.query<DetailRow>(DETAIL_SQL, [id, ownerFilter(p)])).rows[0])
+      if (!row) throw new AppError('NOT_FOUND', 'Job not found.')
+      return toView(row)
+    },
+
+    async list(p: Principal, query: { cursor?: string; limit: number; customerId?: string }, meta: RequestMeta) {
+      if (!isStaff(p) && query.customerId !== undefined && query.customerId !== p.actorId) {
+        // Asking for another tenant's list answers like an empty one would: nothing to confirm.
+        return { items: [], nextCursor: null }
+      }
+      const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
+      const customerId = isStaff(p) ? query.customerId : p.actorId
+      return withTx(db.prisma, dbContextOf(p), async (tx) => {
+        const rows = await tx.scanJob.findMany({
+          where: {
+            ...(customerId ? { customerId } : {}),
+            ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }] } : {}),
+          },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take: query.limit + 1,
+          select: { id: true, customerId: true, title: true, status: true, imageCount: true, createdAt: true, updatedAt: true },
+        })
+        const page = rows.slice(0, query.limit)
+        if (isStaff(p)) await auditStaffRead(tx, p, meta, undefined, { list: 'scan_jobs', customerId: customerId ?? null, count: page.length })
+        const last = page.at(-1)
+        return {
+          items: page.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() })),
+          nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+        }
+      })
+    },
+
+    async cancel(p: Principal, id: string, meta: RequestMeta) {
+      return withTx(db.prisma, dbContextOf(p), async (tx) => {
+        const job = await tx.scanJob.findFirst({ where: { id, ...(ownerFilter(p) ? { customerId: p.actorId } : {}) }, select: { status: true } })
+        if (!job) throw new AppError('NOT_FOUND', 'Job not found.')
+        // Conditional update: a worker finishing the job concurrently wins or loses cleanly.
+        const { count } = await tx.scanJob.updateMany({
+          where: { id, status: { in: ['queued', 'processing'] } },
+          data: { status: 'cancelled', finishedAt: new Date() },
+        })
+        if (count === 0) throw new AppError('CONFLICT', `A ${job.status} job cannot be cancelled.`)
+        await writeAudit(tx, { ...auditActor(p), action: 'job.cancelled', targetType: 'scan_job', targetId: id, ...meta, details: { from: job.status } })
+        return { id, status: 'cancelled' as const }
+      })
+    },
+
+    /** Deletes the job and its images; the audit trail stays. Objects go after the commit. */
+    async remove(p: Principal, id: string, meta: RequestMeta, log: { error(obj: object, msg: string): void }) {
+      const keys = await withTx(db.prisma, dbContextOf(p), async (tx) => {
+        const job = await tx.scanJob.findFirst({
+          where: { id, customerId: p.actorId },
+          select: { status: true, images: { select: { quarantineKey: true, storageKey: true } } },
+        })
+        if (!job) throw new AppError('NOT_FOUND', 'Job not found.')
+        if (job.status === 'processing') throw new AppError('CONFLICT', 'The job is being processed; cancel it first.')
+        await tx.scanJob.delete({ where: { id } })
+        await writeAudit(tx, { ...auditActor(p), action: 'job.deleted', targetType: 'scan_job', targetId: id, ...meta, details: { imageCount: job.images.length, status: job.status } })
+        return job.images.flatMap((i) => [i.quarantineKey, i.storageKey]).filter((k): k is string => Boolean(k))
+      })
+      try {
+        await store.deleteKeys([...keys, ...(await store.listKeys(quarantinePrefix(id)))])
+      } catch (err) {
+        // The rows are gone; the retention sweep removes objects without rows.
+        log.error({ err, jobId: id, keys: keys.length }, 'job deleted but its objects could not be removed yet')
+      }
+    },
+
+    async imageUrl(p: Principal, jobId: string, imageId: string, meta: RequestMeta) {
+      return withTx(db.prisma, dbContextOf(p), async (tx) => {
+        const image = await tx.scanImage.findFirst({
+          where: { id: imageId, jobId, ...(ownerFilter(p) ? { customerId: p.actorId } : {}) },
+          select: { status: true, storageKey: true, originalFilename: true, customerId: true },
+        })
+        if (!image) throw new AppError('NOT_FOUND', 'Image not found.')
+        if (image.status !== 'stored' || !image.storageKey) throw new AppError('CONFLICT', 'The image is not stored yet.')
+        const expiresIn = 300
+        const url = await store.presignGet(image.storageKey, expiresIn, image.originalFilename)
+        await writeAudit(tx, {
+          ...auditActor(p),
+          action: 'file.downloaded',
+          targetType: 'scan_image',
+          targetId: imageId,
+          ...meta,
+          details: { jobId, ...(isStaff(p) ? { customerId: image.customerId } : {}) },
+        })
+        return { url, expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString() }
+      })
+    },
+  }
+}
+
+export type ScanJobService = ReturnType<typeof createScanJobService>

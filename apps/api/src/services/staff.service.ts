@@ -1,0 +1,46 @@
+import { withTx, writeAudit, type Database, type StaffRole } from '@printforge/db'
+import { AppError } from '@printforge/errors'
+import type { Principal } from '../lib/principal.js'
+import type { RoleCache } from '../lib/role-cache.js'
+import type { RequestMeta } from './scan-jobs.service.js'
+
+const toView = (s: { userId: string; role: StaffRole; grantedBy: string; createdAt: Date; updatedAt: Date }) => ({
+  ...s,
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
+})
+
+/** PRODUCT §4.6 staff management (admin). Roles never come from token claims, only from here. */
+export function createStaffService(deps: { db: Database; roles: Pick<RoleCache, 'forget'> }) {
+  const admin = (p: Principal) => ({ actorId: p.actorId, role: 'admin' as const })
+  return {
+    list: (p: Principal) =>
+      withTx(deps.db.prisma, admin(p), async (tx) => (await tx.staff.findMany({ orderBy: { userId: 'asc' } })).map(toView)),
+
+    async set(p: Principal, userId: string, role: StaffRole, meta: RequestMeta) {
+      // An admin cannot demote themselves: the last admin would lock everyone out.
+      if (userId === p.actorId && role !== 'admin') throw new AppError('CONFLICT', 'You cannot change your own role.')
+      const staff = await withTx(deps.db.prisma, admin(p), async (tx) => {
+        const before = await tx.staff.findUnique({ where: { userId }, select: { role: true } })
+        const row = await tx.staff.upsert({ where: { userId }, create: { userId, role, grantedBy: p.actorId }, update: { role, grantedBy: p.actorId } })
+        await writeAudit(tx, { actorType: 'user', actorId: p.actorId, action: 'staff.changed', targetType: 'staff', targetId: userId, ...meta, details: { from: before?.role ?? null, to: role } })
+        return toView(row)
+      })
+      deps.roles.forget(userId)
+      return staff
+    },
+
+    async remove(p: Principal, userId: string, meta: RequestMeta) {
+      if (userId === p.actorId) throw new AppError('CONFLICT', 'You cannot revoke your own role.')
+      await withTx(deps.db.prisma, admin(p), async (tx) => {
+        const before = await tx.staff.findUnique({ where: { userId }, select: { role: true } })
+        if (!before) throw new AppError('NOT_FOUND', 'No such staff member.')
+        await tx.staff.delete({ where: { userId } })
+        await writeAudit(tx, { actorType: 'user', actorId: p.actorId, action: 'staff.changed', targetType: 'staff', targetId: userId, ...meta, details: { from: before.role, to: null } })
+      })
+      deps.roles.forget(userId)
+    },
+  }
+}
+
+export type StaffService = ReturnType<typeof createStaffService>

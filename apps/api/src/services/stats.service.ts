@@ -1,0 +1,64 @@
+import { withTx, type Database } from '@printforge/db'
+import type { Queue } from 'bullmq'
+import type { Principal } from '../lib/principal.js'
+
+type Counts = Record<string, number>
+
+const byStatus = (rows: { status: string; _count: { _all: number } }[]): Counts =>
+  Object.fromEntries(rows.map((r) => [r.status, r._count._all]))
+
+/** GET /stats/dashboard (admin, PRODUCT §4.6): aggregates only, no customer rows. */
+export function createStatsService(deps: { db: Database; queues: Record<string, Pick<Queue, 'getJobCounts'>> }) {
+  async function queueDepths() {
+    const entries = await Promise.all(
+      Object.entries(deps.queues).map(async ([name, queue]) => {
+        try {
+          const c = await Promise.race([
+            queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+            new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 500).unref()),
+          ])
+          return [name, { waiting: c['waiting'] ?? 0, active: c['active'] ?? 0, delayed: c['delayed'] ?? 0, failed: c['failed'] ?? 0 }]
+        } catch {
+          return [name, null] // Redis unreachable: say so rather than fail the whole dashboard
+        }
+      }),
+    )
+    return Object.fromEntries(entries) as Record<string, { waiting: number; active: number; delayed: number; failed: number } | null>
+  }
+
+  return {
+    async dashboard(p: Principal) {
+      const since = new Date(Date.now() - 24 * 3_600_000)
+      const [db, queues] = await Promise.all([
+        withTx(deps.db.prisma, { actorId: p.actorId, role: 'admin' }, async (tx) => {
+          const [jobs, prints, printers, scansDone, scansFailed, printsDone, printsFailed, authFailures] = await Promise.all([
+            tx.scanJob.groupBy({ by: ['status'], _count: { _all: true } }),
+            tx.manufacturingJob.groupBy({ by: ['status'], _count: { _all: true } }),
+            tx.$queryRaw<{ online: bigint; printing: bigint; in_error: bigint; total: bigint }[]>`
+              SELECT count(*) FILTER (WHERE s.online) AS online,
+                     count(*) FILTER (WHERE s.online AND s.gcode_state IN ('RUNNING', 'PREPARE', 'PAUSE')) AS printing,
+                     count(*) FILTER (WHERE jsonb_array_length(s.errors) > 0 OR s.gcode_state = 'FAILED') AS in_error,
+                     (SELECT count(*) FROM printers) AS total
+                FROM printer_status s`,
+            tx.scanJob.count({ where: { status: 'stored', finishedAt: { gte: since } } }),
+            tx.scanJob.count({ where: { status: 'failed', finishedAt: { gte: since } } }),
+            tx.manufacturingJob.count({ where: { status: 'completed', finishedAt: { gte: since } } }),
+            tx.manufacturingJob.count({ where: { status: 'failed', finishedAt: { gte: since } } }),
+            tx.auditLog.count({ where: { action: 'auth.failed', at: { gte: since } } }),
+          ])
+          const fleet = printers[0]
+          return {
+            jobs: byStatus(jobs),
+            manufacturingJobs: byStatus(prints),
+            printers: { total: Number(fleet?.total ?? 0), online: Number(fleet?.online ?? 0), printing: Number(fleet?.printing ?? 0), inError: Number(fleet?.in_error ?? 0) },
+            last24h: { scansStored: scansDone, scansFailed, printsCompleted: printsDone, printsFailed, authFailures },
+          }
+        }),
+        queueDepths(),
+      ])
+      return { ...db, queues, generatedAt: new Date().toISOString() }
+    },
+  }
+}
+
+export type StatsService = ReturnType<typeof createStatsService>

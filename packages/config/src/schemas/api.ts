@@ -1,0 +1,58 @@
+import { Type, type Static } from 'typebox'
+import type { ConfigProblem } from '../load.js'
+import { Secret } from '../secret.js'
+import { commonEnv, databaseEnv, redisEnv, storageEnv } from './common.js'
+
+/** The API process (PRODUCT §2, §3, §11). */
+export const ApiEnvSchema = Type.Object({
+  ...commonEnv,
+  ...databaseEnv,
+  ...redisEnv,
+  ...storageEnv,
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  API_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8000 }),
+  /** Exact origins, comma-separated. No wildcard, no `null` (checked in refineApiConfig). */
+  ALLOWED_ORIGINS: Type.String({ minLength: 1 }),
+  /** Host header names the API answers to, comma-separated. */
+  ALLOWED_HOSTS: Type.String({ default: 'localhost,127.0.0.1' }),
+  /** IPs/CIDRs of the reverse proxies whose X-Forwarded-For is believed. Default: none. */
+  TRUSTED_PROXIES: Type.String({ default: '' }),
+  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('ES256')], { default: 'HS256' }),
+  /** Medusa's http.jwtSecret (HS256 only). */
+  JWT_SECRET: Type.Optional(Secret()),
+  /** PEM public key of Medusa's key pair (RS256/ES256). Recommended over HS256. */
+  JWT_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 64 })),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  DEFAULT_MONTHLY_QUOTA: Type.Integer({ minimum: 0, maximum: 100_000, default: 20 }),
+  /** How long a staff role lookup is cached; a revoked role must stop working within 5 s. */
+  ROLE_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 2_000 }),
+})
+
+export type ApiConfig = Static<typeof ApiEnvSchema>
+
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i
+
+/** Rules that span variables or need parsing beyond a JSON schema. */
+export function refineApiConfig(config: ApiConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  if (config.JWT_ALGORITHM === 'HS256' && !config.JWT_SECRET) {
+    problems.push({ variable: 'JWT_SECRET', problem: 'is required with JWT_ALGORITHM=HS256 (a secret has no default)' })
+  }
+  if (config.JWT_ALGORITHM !== 'HS256' && !config.JWT_PUBLIC_KEY?.includes('PUBLIC KEY')) {
+    problems.push({ variable: 'JWT_PUBLIC_KEY', problem: `must be a PEM public key with JWT_ALGORITHM=${config.JWT_ALGORITHM}` })
+  }
+  if (config.JWT_ALGORITHM !== 'HS256' && config.JWT_SECRET) {
+    // Never keep an HMAC secret around when verifying signatures: it invites algorithm confusion.
+    problems.push({ variable: 'JWT_SECRET', problem: `must be unset with JWT_ALGORITHM=${config.JWT_ALGORITHM}` })
+  }
+  for (const origin of splitList(config.ALLOWED_ORIGINS)) {
+    if (!ORIGIN.test(origin)) {
+      problems.push({ variable: 'ALLOWED_ORIGINS', problem: `holds ${JSON.stringify(origin)}: list exact origins (scheme://host[:port]); no wildcard, no null, no path` })
+    }
+  }
+  return problems
+}
+
+/** `a, b,,c` → ['a', 'b', 'c'] */
+export const splitList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean)

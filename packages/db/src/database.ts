@@ -1,0 +1,65 @@
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import type { DatabaseSettings } from './client.js'
+import type { DbContext } from './context.js'
+import { PrismaClient } from './generated/prisma/client.js'
+
+/**
+ * One pg pool shared by Prisma (writes, complex reads) and hand-issued read transactions on the
+ * hot path (STACK.md: Prisma's interactive transaction costs ~3× a hand-issued one).
+ */
+export interface Database {
+  prisma: PrismaClient
+  pool: pg.Pool
+  close(): Promise<void>
+}
+
+export function createDatabase(settings: DatabaseSettings): Database {
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    max: settings.poolMax,
+    connectionTimeoutMillis: settings.connectionTimeoutMs ?? 2_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: settings.statementTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: 15_000,
+    application_name: 'printforge',
+  })
+  // An idle client that loses its server emits 'error' on the pool; without a listener that
+  // would crash the process. The next checkout reconnects.
+  pool.on('error', () => {})
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  return {
+    prisma,
+    pool,
+    close: async () => {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+/**
+ * A read-only transaction on one pooled connection with the RLS context set, in three round
+ * trips: `BEGIN READ ONLY` and both `set_config(…, true)` go in one simple-protocol query (the
+ * values are escaped literals: set_config cannot take bind parameters there), then `fn`'s
+ * queries, then COMMIT. Transaction-local settings never outlive the transaction.
+ */
+export async function withReadTx<T>(pool: pg.Pool, context: DbContext, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query(
+      `BEGIN READ ONLY; SELECT set_config('app.actor_id', ${client.escapeLiteral(context.actorId ?? '')}, true), ` +
+        `set_config('app.role', ${client.escapeLiteral(context.role)}, true)`,
+    )
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+    throw err
+  } finally {
+    // A connection that could not even roll back is discarded, not returned to the pool.
+    client.release(broken)
+  }
+}

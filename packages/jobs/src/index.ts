@@ -1,0 +1,2 @@
+export { catalog, jobIdFor, QUEUES, type JobName, type JobPayload, type QueueName } from './catalog.js'
+export { enqueue, parsePayload, isJobName, InvalidJobPayload, type QueueMap } from './enqueue.js'

@@ -1,0 +1,84 @@
+import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import type { Readable } from 'node:stream'
+
+/** The bucket operations PrintForge needs, over one client and bucket. */
+export interface ObjectStore {
+  bucket: string
+  /**
+   * Streams `body` (length unknown) to `key` in parts: memory stays bounded by the part size
+   * whatever the object's size. `signal` aborts the upload and cleans up its parts.
+   */
+  putStream(key: string, body: Readable, contentType: string, signal?: AbortSignal): Promise<void>
+  /** Deletes the keys (missing keys are not an error), 1000 per request. */
+  deleteKeys(keys: string[]): Promise<void>
+  /** Every key under `prefix`. */
+  listKeys(prefix: string): Promise<string[]>
+  getStream(key: string): Promise<Readable>
+  /** A presigned GET URL valid for `expiresInSeconds` (PRODUCT §4.2: at most 5 minutes). */
+  presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<string>
+  /** Cheap reachability check for readiness probes. */
+  ping(): Promise<boolean>
+}
+
+export function createObjectStore(client: S3Client, bucket: string): ObjectStore {
+  return {
+    bucket,
+    async putStream(key, body, contentType, signal) {
+      const upload = new Upload({
+        client,
+        params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+        partSize: 5 * 1024 * 1024,
+        queueSize: 2,
+        leavePartsOnError: false,
+      })
+      const abort = () => void upload.abort().catch(() => {})
+      signal?.addEventListener('abort', abort, { once: true })
+      try {
+        await upload.done()
+      } finally {
+        signal?.removeEventListener('abort', abort)
+      }
+    },
+    async deleteKeys(keys) {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000)
+        if (batch.length === 0) continue
+        await client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        )
+      }
+    },
+    async listKeys(prefix) {
+      const keys: string[] = []
+      let token: string | undefined
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+        for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key)
+        token = page.IsTruncated ? page.NextContinuationToken : undefined
+      } while (token)
+      return keys
+    },
+    async getStream(key) {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+      return object.Body as Readable
+    },
+    presignGet(key, expiresInSeconds, downloadName) {
+      const command = new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(downloadName ? { ResponseContentDisposition: `attachment; filename="${downloadName.replace(/[^\w.-]/g, '_')}"` } : {}),
+      })
+      return getSignedUrl(client, command, { expiresIn: expiresInSeconds })
+    },
+    async ping() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(1_000) })
+        return true
+      } catch {
+        return false
+      }
+    },
+  }
+}
