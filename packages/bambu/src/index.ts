@@ -1,1 +1,16 @@
-export {}
+// @printforge/bambu: a Bambu Lab LAN client (MQTT over verified TLS, implicit FTPS, typed status).
+export { BambuPrinter, createPrinterSession, type StartedJob } from './printer.js'
+export { BambuSession, type BambuSessionOptions, type ConnectionState, type SessionEvents, type SessionStats } from './session.js'
+export {
+  nextTaskId, projectFileUrl, normalizeRemotePath,
+  type BambuModel, type ProjectFileOptions, type LedOptions, type LedNode, type LedMode, type CommandSpec,
+} from './commands.js'
+export { uploadFile, uploadDeadlineMs, type UploadOptions, type UploadResult } from './ftps.js'
+export { BambuCommandError, BambuUploadError, type CommandErrorCode, type UploadErrorCode } from './errors.js'
+export { BUSY_STATES, toStatus, unpackTemperature, signatureRequired, type PrinterStatus, type GcodeState, type Temperature } from './status.js'
+export { decodeHms, formatPrintError, errorText, ERROR_TEXTS, USER_ACTION_CODES, type HmsEntry, type HmsSeverity } from './codes.js'
+export { printerTlsOptions, checkSerial, isTrustError, CN_MISMATCH } from './tls.js'
+export { loadBambuCaBundle } from './ca-bundle.js'
+export { VERIFY_FAILED_CODE } from './acks.js'
+export { silentLogger, type BambuLogger } from './logger.js'
+export { type IntakeStats } from './report-intake.js'

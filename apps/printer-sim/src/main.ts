@@ -1,0 +1,47 @@
+// `npm run sim -- --printers N [--models X1C,P1S,A1] [--speed S] [--ca-dir DIR]`: virtual printers
+// on 127.0.0.1 until Ctrl-C. A dev tool: it prints the access codes it generated.
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadOrCreateTestCa } from './certs.js'
+import { startPrinterFarm } from './farm.js'
+import { PRINTER_MODELS, type PrinterModel } from './models.js'
+
+const { values } = parseArgs({
+  options: {
+    printers: { type: 'string', default: '3' },
+    models: { type: 'string', default: 'X1C,P1S,A1' },
+    speed: { type: 'string', default: '1' },
+    'ca-dir': { type: 'string', default: path.resolve('.printforge/sim-ca') },
+  },
+})
+
+const count = Number(values.printers)
+const speed = Number(values.speed)
+const models = values.models.split(',').map((m) => m.trim().toUpperCase())
+const unknown = models.filter((m) => !PRINTER_MODELS.includes(m as PrinterModel))
+if (!Number.isInteger(count) || count < 1 || count > 1000 || !(speed > 0) || unknown.length > 0) {
+  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--ca-dir DIR]`)
+  process.exit(2)
+}
+
+const ca = await loadOrCreateTestCa(values['ca-dir'])
+const farm = await startPrinterFarm({
+  ca,
+  speed,
+  printers: Array.from({ length: count }, (_, i) => ({ model: models[i % models.length] as PrinterModel })),
+})
+
+console.log(`test CA (trust it via PRINTER_EXTRA_CA): ${path.join(values['ca-dir'], 'ca.pem')}`)
+console.table(
+  farm.printers.map((p) => ({ model: p.model, serial: p.serial, accessCode: p.accessCode, host: p.host, mqttPort: p.mqttPort, ftpsPort: p.ftpsPort })),
+)
+console.log('faults: publish {"fault":"stall"|"drop"|"fail"|"devmode-off"|...} to sim/<serial>/control. Ctrl-C stops.')
+
+let stopping = false
+const shutdown = () => {
+  if (stopping) return
+  stopping = true
+  void farm.stop().then(() => process.exit(0))
+}
+process.on('SIGINT', shutdown)
+process.on('SIGTERM', shutdown)

@@ -1,0 +1,191 @@
+// One virtual printer: MQTT-TLS + FTPS endpoints, the job state machine, periodic reports, and
+// the fault switches tests and demos flip (PRODUCT.md §7).
+import { createTestCa, issuePrinterCert, type KeyPairPem, type TestCa } from './certs.js'
+import { startFtpsEndpoint, type FtpsEndpoint } from './ftps-endpoint.js'
+import { JobState } from './job-state.js'
+import { MODEL_TRAITS, type PrinterModel } from './models.js'
+import { startMqttEndpoint, type MqttEndpoint } from './mqtt-endpoint.js'
+import { ReportComposer, type ReportContext } from './report-builder.js'
+import { handleRequest, type PrinterContext } from './request-handler.js'
+import { applyControl } from './control.js'
+
+export interface VirtualPrinterOptions {
+  model: PrinterModel
+  serial: string
+  accessCode: string
+  ca: TestCa
+  speed: number
+  reportIntervalMs: number
+  timestampReports: boolean
+  /** null = no FTPS endpoint (benchmarks that only need MQTT). */
+  pasvRange: { min: number; max: number } | null
+}
+
+/** A request the printer received, kept for assertions ("was anything re-sent?"). */
+export interface ReceivedRequest {
+  topic: string
+  at: number
+  /** Parsed JSON, or null when the payload was not JSON. */
+  message: Record<string, Record<string, unknown>> | null
+}
+
+export class VirtualPrinter {
+  readonly host = '127.0.0.1'
+  readonly job: JobState
+  readonly requests: ReceivedRequest[] = []
+  developerMode = true
+  private readonly lights = new Map<string, string>([['chamber_light', 'on'], ['work_light', 'off']])
+  private readonly composer: ReportComposer
+  private timer: NodeJS.Timeout | null = null
+  private stalled: 'no' | 'until-reconnect' | 'yes' = 'no'
+  private lastTick = Date.now()
+
+  private constructor(
+    readonly options: VirtualPrinterOptions,
+    private readonly mqtt: MqttEndpoint,
+    private readonly ftps: FtpsEndpoint | null,
+    job: JobState,
+    private readonly cert: KeyPairPem,
+  ) {
+    this.job = job
+    const ctx: ReportContext = { traits: MODEL_TRAITS[options.model], job, lights: this.lights, developerMode: true, timestamp: options.timestampReports }
+    Object.defineProperty(ctx, 'developerMode', { get: () => this.developerMode })
+    this.composer = new ReportComposer(ctx)
+  }
+
+  static async start(options: VirtualPrinterOptions): Promise<VirtualPrinter> {
+    const cert = await issuePrinterCert(options.ca, options.serial)
+    const job = new JobState({ speed: options.speed })
+    let self: VirtualPrinter | null = null
+    const mqtt = await startMqttEndpoint({
+      serial: options.serial,
+      accessCode: options.accessCode,
+      cert,
+      dropsRequestSubscribers: MODEL_TRAITS[options.model].dropsRequestSubscribers,
+      onRequest: (topic, payload) => self?.onRequest(topic, payload),
+      onClientConnected: () => self?.onClientConnected(),
+    })
+    const ftps = options.pasvRange
+      ? await startFtpsEndpoint({ accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max })
+      : null
+    self = new VirtualPrinter(options, mqtt, ftps, job, cert)
+    self.timer = setInterval(() => self?.tick(), options.reportIntervalMs)
+    return self
+  }
+
+  get serial(): string { return this.options.serial }
+  get model(): PrinterModel { return this.options.model }
+  get accessCode(): string { return this.options.accessCode }
+  get mqttPort(): number { return this.mqtt.port }
+  /** 0 when the printer was started without FTPS. */
+  get ftpsPort(): number { return this.ftps?.port ?? 0 }
+  /** MQTT sessions accepted so far (reconnect counting). */
+  get connections(): number { return this.mqtt.connections }
+  get authAttempts(): number { return this.mqtt.authAttempts }
+  get connectedClients(): number { return this.mqtt.connectedClients }
+
+  /** Requests whose class/command match, e.g. `commands('print', 'project_file')`. */
+  commands(cls: string, command: string): ReceivedRequest[] {
+    return this.requests.filter((r) => r.message?.[cls]?.command === command)
+  }
+
+  async fileSize(name: string): Promise<number | null> {
+    return this.ftps ? this.ftps.fileSize(name) : null
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+  /** Fails the current job (or the idle printer) with an HMS code `AAAA_AAAA_CCCC_CCCC`. */
+  failPrint(hmsCode = '0300_0100_0001_0007', printError = 0): void {
+    const hex = hmsCode.replace(/_/g, '')
+    this.job.fail({ attr: parseInt(hex.slice(0, 8), 16), code: parseInt(hex.slice(8, 16), 16) }, printError)
+    this.publish(false)
+  }
+  dropConnections(): void { this.mqtt.dropConnections() }
+  /** Stops publishing (pushall ignored too); by default a new MQTT session clears it. */
+  stall(untilReconnect = true): void { this.stalled = untilReconnect ? 'until-reconnect' : 'yes' }
+  unstall(): void { this.stalled = 'no' }
+  setDeveloperMode(enabled: boolean): void { this.developerMode = enabled; this.publish(false) }
+  setRefuseConnections(refuse: boolean): void { this.mqtt.setRefuseConnections(refuse) }
+  /** Presents a certificate for the right serial from an unknown CA (device swap / MITM). */
+  async changeCertificate(): Promise<void> {
+    this.useCertificate(await issuePrinterCert(await createTestCa('Unknown CA'), this.serial))
+  }
+  /**
+   * Presents a certificate from the trusted CA whose CN is another serial. Its SAN names the right
+   * serial, so only an explicit CN check (not Node's hostname check) catches it.
+   */
+  async useWrongCommonName(): Promise<void> {
+    this.useCertificate(await issuePrinterCert(this.options.ca, `${this.serial.slice(0, -1)}X`, [this.serial]))
+  }
+  restoreCertificate(): void { this.useCertificate(this.cert) }
+  /** Caps FTPS upload speed (bytes/s); null removes the cap. */
+  setFtpsSpeed(bytesPerSecond: number | null): void { if (this.ftps) this.ftps.faults.bytesPerSecond = bytesPerSecond }
+  /** Answers 426 instead of 226 after complete uploads. */
+  setFtpsReply426(on: boolean): void { if (this.ftps) this.ftps.faults.reply426 = on }
+  /** Delivers a raw payload to connected clients on any topic, bypassing subscriptions. */
+  injectRaw(payload: string | Buffer, topic = `device/${this.serial}/report`): void {
+    this.mqtt.injectRaw(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload))
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    await this.mqtt.close()
+    await this.ftps?.close()
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+  private useCertificate(cert: KeyPairPem): void {
+    this.mqtt.useCertificate(cert)
+    this.ftps?.useCertificate(cert)
+    this.mqtt.dropConnections()
+  }
+
+  private tick(): void {
+    const now = Date.now()
+    this.job.tick(now - this.lastTick)
+    this.lastTick = now
+    this.publish(false)
+  }
+
+  private publish(full: boolean): void {
+    if (this.stalled !== 'no') return
+    this.mqtt.publishReport(Buffer.from(JSON.stringify(this.composer.compose(full))))
+  }
+
+  private onClientConnected(): void {
+    if (this.stalled === 'until-reconnect') this.stalled = 'no'
+  }
+
+  private onRequest(topic: string, payload: Buffer): void {
+    let message: ReceivedRequest['message'] = null
+    try {
+      message = JSON.parse(payload.toString('utf8'))
+    } catch {
+      // Real firmware ignores garbage; so do we, but it stays visible in `requests`.
+    }
+    this.requests.push({ topic, at: Date.now(), message })
+    if (this.requests.length > 1000) this.requests.shift()
+    if (topic.startsWith('sim/')) return void applyControl(this, message).catch(() => {})
+    void this.answer(message)
+  }
+
+  private async answer(message: unknown): Promise<void> {
+    const ctx: PrinterContext = {
+      serial: this.serial,
+      traits: MODEL_TRAITS[this.model],
+      job: this.job,
+      lights: this.lights,
+      developerMode: this.developerMode,
+      firmware: '01.08.00.00',
+      fileExists: async (name) => (await this.fileSize(name)) !== null,
+    }
+    const before = this.job.gcodeState
+    for (const reply of await handleRequest(ctx, message)) {
+      if (reply.kind === 'pushall') this.publish(true)
+      else if (this.stalled === 'no') this.mqtt.publishReport(Buffer.from(JSON.stringify(reply.payload)))
+    }
+    // Real printers report a state change within about a second; do it at once to keep tests quick.
+    if (this.job.gcodeState !== before || this.job.printError !== 0) this.publish(false)
+  }
+}

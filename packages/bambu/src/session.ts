@@ -1,0 +1,288 @@
+// One MQTT-over-TLS session to one printer (bambu-protocol.md §1, §8): verified TLS, report topic
+// only, get_version + pushall on connect, delta merge, stall watchdog, capped backoff, and distinct
+// terminal-ish states for a wrong access code and an untrusted certificate.
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import mqtt, { type MqttClient } from 'mqtt'
+import { AckTracker } from './acks.js'
+import { Backoff, type BackoffOptions } from './backoff.js'
+import * as cmd from './commands.js'
+import { BambuCommandError } from './errors.js'
+import { silentLogger, type BambuLogger } from './logger.js'
+import { ReportIntake, type IntakeStats } from './report-intake.js'
+import { BUSY_STATES, toStatus, type PrinterStatus } from './status.js'
+import { isTrustError, printerTlsOptions } from './tls.js'
+import { type JsonObject } from './merge.js'
+
+/** Connection states; the `printer_status.connection` column stores exactly these strings. */
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'auth_failed' | 'untrusted'
+
+export interface BambuSessionOptions {
+  host: string
+  /** Default 8883. */
+  port?: number
+  /** Upper-case serial: topic names, TLS servername and the certificate CN all use it. */
+  serial: string
+  /** LAN access code (the MQTT password). Never logged. */
+  accessCode: string
+  model: cmd.BambuModel
+  /** CAs trusted in addition to Bambu's bundle (e.g. the virtual printers' test CA). */
+  extraCaPems?: string[]
+  logger?: BambuLogger
+  /** Silence after which the watchdog sends pushall. Default 60 s. */
+  watchdogMs?: number
+  /** Further silence after that pushall before reconnecting. Default watchdogMs / 4. */
+  watchdogGraceMs?: number
+  backoff?: BackoffOptions
+  /** Wait after a refused access code before trying again. Default 10 min. */
+  authRetryMs?: number
+  /** Wait after a certificate that failed verification before trying again. Default 10 min. */
+  untrustedRetryMs?: number
+  /** Default 10 s. */
+  ackTimeoutMs?: number
+  /** Default 15 s. */
+  connectTimeoutMs?: number
+  /** Reports above this size are dropped. Default 512 KiB (real full reports are a few KiB). */
+  maxMessageBytes?: number
+}
+
+export interface SessionEvents {
+  connection: [state: ConnectionState, reason: string | null]
+  status: [status: PrinterStatus]
+}
+
+export interface SessionStats extends IntakeStats {
+  connectAttempts: number
+}
+
+export class BambuSession extends EventEmitter<SessionEvents> {
+  /** Current connection state. */
+  state: ConnectionState = 'offline'
+  firmware: string | null = null
+  productName: string | null = null
+  private readonly intake: ReportIntake
+  private readonly acks = new AckTracker()
+  private readonly backoff: Backoff
+  private readonly log: BambuLogger
+  private client: MqttClient | null = null
+  private retryTimer: NodeJS.Timeout | null = null
+  private watchdogTimer: NodeJS.Timeout | null = null
+  private lastMessageAt = 0
+  private nudgedAt: number | null = null
+  private failure: 'auth' | 'trust' | null = null
+  private controlRefused = false
+  private sequence = 1
+  private connectAttempts = 0
+  private closed = false
+  private readonly reportTopic: string
+  private readonly requestTopic: string
+
+  constructor(protected readonly options: BambuSessionOptions) {
+    super()
+    this.reportTopic = `device/${options.serial}/report`
+    this.requestTopic = `device/${options.serial}/request`
+    this.intake = new ReportIntake(this.reportTopic, options.maxMessageBytes ?? 512 * 1024)
+    this.backoff = new Backoff(options.backoff)
+    // Only identifiers go into the log context: the options object holds the access code.
+    this.log = options.logger ?? silentLogger
+  }
+
+  get serial(): string { return this.options.serial }
+  get stats(): SessionStats { return { ...this.intake.stats, connectAttempts: this.connectAttempts } }
+  /** The merged raw `print` object (read-only view for diagnostics and benchmarks). */
+  get rawPrint(): Readonly<JsonObject> { return this.intake.print }
+
+  /** True unless the printer showed it refuses unsigned commands (Developer Mode off). */
+  get controlEnabled(): boolean {
+    if (this.intake.signatureRequired !== null) return !this.intake.signatureRequired && !this.controlRefused
+    return !this.controlRefused
+  }
+
+  get status(): PrinterStatus { return toStatus(this.intake.print, this.controlEnabled) }
+
+  /** Starts connecting; progress is reported through `connection` events. */
+  start(): void {
+    if (this.closed || this.client || this.retryTimer) return
+    this.connect()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    this.clearTimers()
+    this.acks.failAll((c) => new BambuCommandError('CLOSED', c, 'session closed'))
+    const client = this.client
+    this.client = null
+    if (client) await client.endAsync(true).catch(() => {})
+    this.setState('offline', 'closed')
+  }
+
+  private connect(): void {
+    this.retryTimer = null
+    this.failure = null
+    this.connectAttempts++
+    this.setState('connecting', null)
+    const client = mqtt.connect({
+      ...printerTlsOptions(this.options.serial, this.options.extraCaPems),
+      protocol: 'mqtts',
+      host: this.options.host,
+      port: this.options.port ?? 8883,
+      protocolVersion: 4,
+      // ≤ 23 characters (the MQTT 3.1.1 guarantee) and unique per connection (§1.4).
+      clientId: `pf_${randomBytes(9).toString('hex')}`,
+      username: 'bblp',
+      password: this.options.accessCode,
+      clean: true,
+      keepalive: 30,
+      connectTimeout: this.options.connectTimeoutMs ?? 15_000,
+      // We own reconnects: mqtt.js's loop would retry a wrong code or a bad certificate every second,
+      // and its outgoing store would re-send commands after a reconnect.
+      reconnectPeriod: 0,
+    })
+    this.client = client
+    client.on('connect', () => this.onConnect(client))
+    client.on('message', (topic, payload) => this.onMessage(topic, payload))
+    client.on('error', (err) => this.onError(client, err))
+    client.on('close', () => this.onClose(client))
+  }
+
+  private onConnect(client: MqttClient): void {
+    this.lastMessageAt = Date.now()
+    this.nudgedAt = null
+    client.subscribe(this.reportTopic, { qos: 0 }, (err) => {
+      if (err || client !== this.client) return
+      this.setState('online', null)
+      this.startWatchdog()
+      // Re-read everything on every (re)connect; no command is ever replayed.
+      this.send(cmd.getVersion()).catch((e: Error) => this.log.debug({ serial: this.options.serial, err: e.message }, 'get_version failed'))
+      this.send(cmd.pushall()).catch(() => {})
+    })
+  }
+
+  private onError(client: MqttClient, err: Error & { code?: unknown }): void {
+    if (client !== this.client) return
+    if (isTrustError(err)) this.failure = 'trust'
+    // CONNACK 4 (bad user name or password) and 5 (not authorized) both mean a wrong access code (§1.1).
+    else if (err.code === 4 || err.code === 5) this.failure = 'auth'
+    this.log.warn({ serial: this.options.serial, code: err.code ?? null, err: err.message }, 'printer connection error')
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return
+    this.client = null
+    client.removeAllListeners('message')
+    client.end(true)
+    this.stopWatchdog()
+    this.acks.failAll((c) => new BambuCommandError('CONNECTION_LOST', c, 'connection lost before the acknowledgement'))
+    if (this.closed) return
+    if (this.failure === 'auth') {
+      this.setState('auth_failed', 'access code refused')
+      this.scheduleRetry(this.options.authRetryMs ?? 600_000)
+    } else if (this.failure === 'trust') {
+      this.setState('untrusted', 'certificate verification failed')
+      this.scheduleRetry(this.options.untrustedRetryMs ?? 600_000)
+    } else {
+      this.setState('offline', 'connection closed')
+      this.scheduleRetry(this.backoff.next())
+    }
+  }
+
+  private scheduleRetry(delayMs: number): void {
+    this.retryTimer = setTimeout(() => this.connect(), delayMs)
+    this.retryTimer.unref?.()
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const result = this.intake.accept(topic, payload)
+    if (result.kind === 'dropped') return
+    this.lastMessageAt = Date.now()
+    this.nudgedAt = null
+    this.backoff.reset()
+    for (const [cls, body] of result.classes) {
+      if (typeof body.sequence_id !== 'string' && typeof body.sequence_id !== 'number') continue
+      if (cls === 'info' && body.command === 'get_version') this.readVersion(body)
+      const outcome = this.acks.settle(cls, body)
+      if (outcome === 'verify_failed' && !this.controlRefused) {
+        this.controlRefused = true
+        result.statusChanged = true
+      } else if (outcome === 'success' && cls === 'print' && this.controlRefused) {
+        // A control command went through: Developer Mode is back on.
+        this.controlRefused = false
+        result.statusChanged = true
+      }
+    }
+    if (result.statusChanged) this.emit('status', this.status)
+  }
+
+  private readVersion(body: JsonObject): void {
+    const modules = Array.isArray(body.module) ? body.module : []
+    for (const m of modules) {
+      if (typeof m !== 'object' || m === null) continue
+      const { name, sw_ver, product_name } = m as Record<string, unknown>
+      if (name === 'ota' && typeof sw_ver === 'string') this.firmware = sw_ver.slice(0, 40)
+      if (name === 'ota' && typeof product_name === 'string') this.productName = product_name.slice(0, 80)
+    }
+  }
+
+  // ---- watchdog ---------------------------------------------------------------------------------
+  private startWatchdog(): void {
+    const limit = this.options.watchdogMs ?? 60_000
+    const grace = this.options.watchdogGraceMs ?? Math.round(limit / 4)
+    this.stopWatchdog()
+    this.watchdogTimer = setInterval(() => {
+      const now = Date.now()
+      if (this.nudgedAt === null && now - this.lastMessageAt >= limit) {
+        // P1-class firmware can go silent with TCP up (§1.4): first ask for everything again...
+        this.nudgedAt = now
+        this.log.warn({ serial: this.options.serial, silentMs: now - this.lastMessageAt }, 'printer silent; sending pushall')
+        this.send(cmd.pushall()).catch(() => {})
+      } else if (this.nudgedAt !== null && now - this.nudgedAt >= grace) {
+        // ...then assume the session is dead and start a new one.
+        this.log.warn({ serial: this.options.serial }, 'printer still silent after pushall; reconnecting')
+        this.client?.stream.destroy()
+      }
+    }, Math.max(50, Math.min(5_000, Math.floor(Math.min(limit, grace) / 4))))
+    this.watchdogTimer.unref?.()
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer)
+    this.watchdogTimer = null
+  }
+
+  private clearTimers(): void {
+    this.stopWatchdog()
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+  }
+
+  private setState(state: ConnectionState, reason: string | null): void {
+    if (state === this.state) return
+    this.state = state
+    this.log.info({ serial: this.options.serial, state, reason }, 'printer connection state')
+    this.emit('connection', state, reason)
+  }
+
+  /**
+   * Publishes a request at QoS 1 and, for acknowledged commands, waits for the ack with the same
+   * (class, command, sequence_id). Never queued or retried: a command sent while offline fails with
+   * NOT_CONNECTED, and one in flight when the session drops fails with CONNECTION_LOST.
+   */
+  async send(spec: cmd.CommandSpec, timeoutMs = this.options.ackTimeoutMs ?? 10_000): Promise<JsonObject | null> {
+    const client = this.client
+    if (!client || this.state !== 'online') throw new BambuCommandError('NOT_CONNECTED', spec.command, `printer ${this.options.serial} is ${this.state}`)
+    const sequenceId = String(this.sequence++)
+    const payload = JSON.stringify({ [spec.cls]: { sequence_id: sequenceId, command: spec.command, ...spec.fields } })
+    const ack = spec.acked ? this.acks.expect(spec.cls, spec.command, sequenceId, timeoutMs) : null
+    ack?.catch(() => {}) // observed below; this only prevents an unhandled rejection while publishing
+    this.log.debug({ serial: this.options.serial, command: spec.command, sequenceId }, 'printer command')
+    await client.publishAsync(this.requestTopic, payload, { qos: 1 })
+    return ack ? await ack : null
+  }
+
+  /** Refuses locally what a busy printer would refuse (or worse, cancel the running job on an A1 mini). */
+  protected assertReadyForJob(command: string): void {
+    const state = this.intake.print.gcode_state
+    if (typeof state !== 'string') throw new BambuCommandError('STATE_UNKNOWN', command, 'no state reported yet')
+    if (BUSY_STATES.has(state)) throw new BambuCommandError('PRINTER_BUSY', command, `printer is ${state}`)
+  }
+}
