@@ -2,7 +2,7 @@
 // handle (bambu-protocol.md §4.3): no overwrite in place, a benign 426 after a complete upload,
 // and slow transfers.
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -33,6 +33,8 @@ export interface FtpsEndpoint {
   faults: FtpsFaults
   /** Size of a stored file, or null when it does not exist. `name` is relative to the storage root. */
   fileSize: (name: string) => Promise<number | null>
+  /** Places a file on storage directly, as if uploaded. */
+  putFile: (name: string, data: Buffer) => Promise<void>
   useCertificate: (cert: KeyPairPem) => void
   close: () => Promise<void>
 }
@@ -106,6 +108,11 @@ export async function startFtpsEndpoint(opts: FtpsEndpointOptions): Promise<Ftps
       } catch {
         return null
       }
+    },
+    async putFile(name, data) {
+      const file = path.join(root, path.normalize(`/${name}`))
+      await mkdir(path.dirname(file), { recursive: true })
+      await writeFile(file, data)
     },
     useCertificate(cert) {
       // The data channel reads server.options.tls per connection; the control listener needs a new context.

@@ -93,6 +93,12 @@ export class VirtualPrinter {
     return this.ftps ? this.ftps.fileSize(name) : null
   }
 
+  /** Places a file on the printer's storage without FTPS (tests that are not about uploads). */
+  async putFile(name: string, data: Buffer): Promise<void> {
+    if (!this.ftps) throw new Error('printer started without storage (ftps: false)')
+    await this.ftps.putFile(name, data)
+  }
+
   // ---- faults -------------------------------------------------------------------------------
   /** Fails the current job (or the idle printer) with an HMS code `AAAA_AAAA_CCCC_CCCC`. */
   failPrint(hmsCode = '0300_0100_0001_0007', printError = 0): void {

@@ -1,0 +1,140 @@
+// The simulator behaves like the printers where PrintForge depends on it, seen through a plain
+// MQTT client (not our own) so the tests also check the wire format.
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { X509Certificate } from 'node:crypto'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { type TLSSocket } from 'node:tls'
+import mqtt, { type MqttClient } from 'mqtt'
+import { loadOrCreateTestCa } from '../src/certs.ts'
+import { startPrinterFarm, type PrinterFarm } from '../src/farm.ts'
+import { type VirtualPrinter } from '../src/printer.ts'
+
+type Report = Record<string, Record<string, unknown>>
+
+async function connect(t: { after: (fn: () => unknown) => void }, f: PrinterFarm, p: VirtualPrinter, password = p.accessCode) {
+  const reports: Report[] = []
+  const client: MqttClient = mqtt.connect({
+    protocol: 'mqtts', host: p.host, port: p.mqttPort, protocolVersion: 4, username: 'bblp', password,
+    ca: [f.caPem], servername: p.serial, reconnectPeriod: 0,
+  })
+  t.after(() => client.end(true))
+  client.on('message', (_topic, payload) => reports.push(JSON.parse(payload.toString())))
+  client.on('error', () => {})
+  const request = (body: Report) => client.publishAsync(`device/${p.serial}/request`, JSON.stringify(body), { qos: 1 })
+  return { client, reports, request }
+}
+
+async function until<T>(fn: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const start = Date.now()
+  for (;;) {
+    const v = fn()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() - start > timeoutMs) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('virtual printer', () => {
+  test('certificates have CN = serial and chain to the farm CA; the CA persists across runs', async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pf-ca-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const ca = await loadOrCreateTestCa(dir)
+    assert.equal((await loadOrCreateTestCa(dir)).certPem, ca.certPem)
+    assert.equal((await stat(path.join(dir, 'ca.key.pem'))).mode & 0o077, 0, 'CA key is private')
+    const f = await startPrinterFarm({ ca, printers: [{ model: 'X1C', serial: '00M09A000000001', accessCode: '11112222' }] })
+    t.after(() => f.stop())
+    const p = f.get('00M09A000000001')
+    const { client } = await connect(t, f, p)
+    await until(() => client.connected || undefined)
+    const peer = (client.stream as TLSSocket).getPeerX509Certificate()!
+    assert.equal(peer.subject, 'CN=00M09A000000001')
+    assert.ok(peer.verify(new X509Certificate(f.caPem).publicKey))
+  })
+
+  test('wrong access code gets CONNACK 5', async (t) => {
+    const f = await startPrinterFarm({ printers: [{ model: 'P1S' }] })
+    t.after(() => f.stop())
+    const { client } = await connect(t, f, f.printers[0]!, 'wrong')
+    const err = await new Promise<Error & { code?: number }>((resolve) => client.once('error', resolve))
+    assert.equal(err.code, 5)
+  })
+
+  test('runs a job IDLE → PREPARE → RUNNING → FINISH, with deltas (P1S) and refuses a second job', async (t) => {
+    const f = await startPrinterFarm({ printers: [{ model: 'P1S' }], speed: 40, reportIntervalMs: 100 })
+    t.after(() => f.stop())
+    const p = f.printers[0]!
+    await p.putFile('cube.gcode.3mf', Buffer.alloc(10))
+    const { client, reports, request } = await connect(t, f, p)
+    await until(() => client.connected || undefined)
+    await client.subscribeAsync(`device/${p.serial}/report`)
+    await request({ pushing: { sequence_id: '1', command: 'pushall' } })
+    await until(() => reports.find((r) => r.print?.msg === 0))
+    await request({ print: { sequence_id: '2', command: 'project_file', param: 'Metadata/plate_1.gcode', url: 'file:///sdcard/cube.gcode.3mf', task_id: '42', subtask_name: 'cube' } })
+    const ack = await until(() => reports.find((r) => r.print?.command === 'project_file'))
+    assert.equal(ack.print!.result, 'success')
+    assert.equal(ack.print!.sequence_id, '2')
+    await request({ print: { sequence_id: '3', command: 'project_file', param: 'Metadata/plate_1.gcode', url: 'file:///sdcard/cube.gcode.3mf', task_id: '43' } })
+    const busy = await until(() => reports.find((r) => r.print?.sequence_id === '3'))
+    assert.equal(busy.print!.err_code, 0x05004004)
+    await until(() => reports.find((r) => r.print?.gcode_state === 'FINISH'), 20_000)
+    const states = reports.map((r) => r.print?.gcode_state).filter(Boolean)
+    assert.deepEqual([...new Set(states)], ['IDLE', 'PREPARE', 'RUNNING', 'FINISH'])
+    const deltas = reports.filter((r) => r.print?.msg === 1)
+    assert.ok(deltas.length > 3 && deltas.every((r) => !('wifi_signal' in r.print!)), 'deltas carry only changes')
+  })
+
+  test('P1S drops a client that subscribes to the request topic; X1C does not', async (t) => {
+    const f = await startPrinterFarm({ printers: [{ model: 'P1S' }, { model: 'X1C' }] })
+    t.after(() => f.stop())
+    const [p1, x1] = f.printers as [VirtualPrinter, VirtualPrinter]
+    const a = await connect(t, f, p1)
+    const b = await connect(t, f, x1)
+    await until(() => (a.client.connected && b.client.connected) || undefined)
+    const closed = new Promise<void>((r) => a.client.once('close', () => r()))
+    a.client.subscribe(`device/${p1.serial}/request`)
+    b.client.subscribe(`device/${x1.serial}/request`)
+    await closed
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(b.client.connected, true)
+  })
+
+  test('faults from the control topic: Developer Mode off refuses control but not lights', async (t) => {
+    const f = await startPrinterFarm({ printers: [{ model: 'A1' }] })
+    t.after(() => f.stop())
+    const p = f.printers[0]!
+    const { client, reports, request } = await connect(t, f, p)
+    await until(() => client.connected || undefined)
+    await client.subscribeAsync(`device/${p.serial}/report`)
+    await client.publishAsync(`sim/${p.serial}/control`, JSON.stringify({ fault: 'devmode-off' }), { qos: 1 })
+    await until(() => p.developerMode === false || undefined)
+    await request({ print: { sequence_id: '7', command: 'pause', param: '' } })
+    await request({ system: { sequence_id: '8', command: 'ledctrl', led_node: 'chamber_light', led_mode: 'off', led_on_time: 500, led_off_time: 500, loop_times: 1, interval_time: 1000 } })
+    const refused = await until(() => reports.find((r) => r.print?.sequence_id === '7'))
+    assert.equal(refused.print!.err_code, 84033543)
+    assert.equal(refused.print!.reason, 'mqtt message verify failed')
+    const led = await until(() => reports.find((r) => r.system?.sequence_id === '8'))
+    assert.equal(led.system!.result, 'success')
+  })
+
+  test('refusing new connections resets them at TCP level; a stall silences reports', async (t) => {
+    const f = await startPrinterFarm({ printers: [{ model: 'X1C' }], reportIntervalMs: 100 })
+    t.after(() => f.stop())
+    const p = f.printers[0]!
+    const { client, reports } = await connect(t, f, p)
+    await until(() => client.connected || undefined)
+    await client.subscribeAsync(`device/${p.serial}/report`)
+    await until(() => reports.length > 2 || undefined)
+    p.stall(false)
+    await new Promise((r) => setTimeout(r, 300))
+    const n = reports.length
+    await new Promise((r) => setTimeout(r, 500))
+    assert.equal(reports.length, n)
+    p.setRefuseConnections(true)
+    const second = await connect(t, f, p)
+    await new Promise<void>((r) => second.client.once('close', () => r()))
+    assert.equal(p.connections, 1)
+  })
+})
