@@ -11,7 +11,8 @@ const { values } = parseArgs({
     printers: { type: 'string', default: '3' },
     models: { type: 'string', default: 'X1C,P1S,A1' },
     speed: { type: 'string', default: '1' },
-    'ca-dir': { type: 'string', default: path.resolve('.printforge/sim-ca') },
+    // .local/ is git-ignored; the CA persists there so PRINTER_EXTRA_CA stays valid across runs.
+    'ca-dir': { type: 'string', default: path.resolve('.local/sim-ca') },
   },
 })
 
