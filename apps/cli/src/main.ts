@@ -5,12 +5,14 @@ import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'
 import { auditCommand } from './commands/audit.js'
 import { migrateCommand } from './commands/migrate.js'
 import { staffCommand } from './commands/staff.js'
+import { tokenCommand } from './commands/token.js'
 import { UsageError, type Command } from './command.js'
 
 const commands: Record<string, Command> = {
   migrate: migrateCommand,
   staff: staffCommand,
   audit: auditCommand,
+  token: tokenCommand,
 }
 
 const USAGE = `usage: npm run cli -- <command>
@@ -20,6 +22,8 @@ const USAGE = `usage: npm run cli -- <command>
   staff grant <userId> <role>  give a Medusa admin user a role: operator | admin
   staff revoke <userId>        remove a user's role
   audit verify                 recompute the audit hash chain; exit 1 naming the first broken row
+  token mint --customer <id> | --user <id> [--ttl <seconds>]
+                               sign a local Medusa-shaped token with JWT_SECRET (refused in production)
 `
 
 async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
+import { startDevApi } from './dev-api.js'
 import { loadDevEnv, stackFromEnv } from './dev-env.js'
+import { startDevPrinters } from './dev-printers.js'
 import { findRepoRoot, runCli } from './repo.js'
 import { startStack } from './stack.js'
 
@@ -18,22 +20,32 @@ const settings = stackFromEnv(env)
 const key = createHash('sha256').update(`${root}\0${settings.secrets.postgresSuperuser}`).digest('hex').slice(0, 12)
 const dataDir = path.join(os.tmpdir(), 'printforge-dev', key)
 
-const stack = await startStack({ ...settings, dataDir, persistent: true })
+const [stack, printers] = await Promise.all([startStack({ ...settings, dataDir, persistent: true }), startDevPrinters(root)])
+const appEnv = { ...env, NODE_ENV: env['NODE_ENV'] ?? 'development', PRINTER_EXTRA_CA: printers.caFile }
+let api: Awaited<ReturnType<typeof startDevApi>> | undefined
 
 let stopping = false
 async function shutdown(reason: string, code = 0) {
   if (stopping) return
   stopping = true
   console.log(`\n${reason}: stopping the local stack…`)
+  await api?.stop()
+  await printers.farm.stop()
   await stack.stop()
   process.exit(code)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
+let tokens = { customer: '', admin: '' }
 try {
-  console.log(await runCli(root, ['migrate'], env))
-  console.log(await runCli(root, ['staff', 'grant', settings.adminUserId, 'admin'], env))
+  console.log(await runCli(root, ['migrate'], appEnv))
+  console.log(await runCli(root, ['staff', 'grant', settings.adminUserId, 'admin'], appEnv))
+  api = await startDevApi(root, appEnv)
+  tokens = {
+    customer: await runCli(root, ['token', 'mint', '--customer', 'cus_local_customer'], appEnv),
+    admin: await runCli(root, ['token', 'mint', '--user', settings.adminUserId], appEnv),
+  }
 } catch (err) {
   console.error((err as Error).message)
   await shutdown('setup failed', 1)
@@ -44,6 +56,16 @@ PrintForge local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s$
   PostgreSQL  127.0.0.1:${stack.postgres.port}  database ${settings.database} (URLs in .env.local)
   Redis       127.0.0.1:${stack.redis.port}
   S3          ${stack.s3.endpoint}  bucket ${settings.bucket}
+  Printers    ${printers.farm.printers.map((p) => `${p.model} ${p.serial} (mqtts :${p.mqttPort}, ftps :${p.ftpsPort})`).join('\n              ')}
+              access codes in ${path.relative(root, printers.specsFile)}, test CA ${path.relative(root, printers.caFile)}
+  API         ${api?.url}  (OpenAPI: ${api?.url}/docs)
   Local admin ${settings.adminUserId} (staff role: admin)
   Data        ${dataDir}
+
+Customer token (cus_local_customer, 24 h):
+  ${tokens.customer}
+Admin token (${settings.adminUserId}, 24 h):
+  ${tokens.admin}
+
+Try: curl -H "Authorization: Bearer $TOKEN" ${api?.url}/me
 Ctrl-C stops everything.`)
