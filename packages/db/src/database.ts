@@ -39,6 +39,36 @@ export function createDatabase(settings: DatabaseSettings): Database {
 }
 
 /**
+ * One read-only query in one round trip: `BEGIN READ ONLY`, both `set_config(…, true)`, the
+ * query and `COMMIT` travel as a single simple-protocol message. PostgreSQL runs the statements
+ * in order, so the RLS context is in force before the query runs (unlike a CTE, whose evaluation
+ * order is not guaranteed). Simple protocol takes no bind parameters: `params` are inlined as
+ * escaped literals, so pass only strings (ids, already validated by the caller's schema).
+ */
+export async function readOnce<T>(pool: pg.Pool, context: DbContext, sql: string, params: (string | null)[]): Promise<T[]> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    const literal = (value: string | null) => (value === null ? 'NULL' : client.escapeLiteral(value))
+    const query = sql.replace(/\$(\d+)/g, (_, n: string) => {
+      const index = Number(n) - 1
+      if (index < 0 || index >= params.length) throw new Error(`readOnce: no parameter $${n}`)
+      return literal(params[index] as string | null)
+    })
+    const results = (await client.query(
+      `BEGIN READ ONLY; SELECT set_config('app.actor_id', ${literal(context.actorId ?? '')}, true), ` +
+        `set_config('app.role', ${literal(context.role)}, true); ${query}; COMMIT`,
+    )) as unknown as pg.QueryResult[]
+    return (results[2]?.rows ?? []) as T[]
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+    throw err
+  } finally {
+    client.release(broken)
+  }
+}
+
+/**
  * A read-only transaction on one pooled connection with the RLS context set, in three round
  * trips: `BEGIN READ ONLY` and both `set_config(…, true)` go in one simple-protocol query (the
  * values are escaped literals: set_config cannot take bind parameters there), then `fn`'s

@@ -1,4 +1,4 @@
-import { withReadTx, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
+import { readOnce, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
 import type { Static } from 'typebox'
@@ -74,7 +74,7 @@ export function createScanJobService(deps: { db: Database; store: ObjectStore })
             if (found) await auditStaffRead(tx, p, meta, id, { customerId: found.customer_id })
             return found
           })
-        : await withReadTx(db.pool, dbContextOf(p), async (client) => (await client.query<DetailRow>(DETAIL_SQL, [id, ownerFilter(p)])).rows[0])
+        : (await readOnce<DetailRow>(db.pool, dbContextOf(p), DETAIL_SQL, [id, ownerFilter(p)]))[0]
       if (!row) throw new AppError('NOT_FOUND', 'Job not found.')
       return toView(row)
     },
