@@ -50,6 +50,8 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     JWT_ALGORITHM: 'HS256',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     DEFAULT_MONTHLY_QUOTA: 20,
+    PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    MAX_MODEL_BYTES: 200 * 1024 * 1024,
     ROLE_CACHE_TTL_MS: 1_000,
     ...overrides,
   }

@@ -30,9 +30,49 @@ export const catalog = {
     options: retry(5, 5_000),
     payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
   },
+  /** An operator's command for a printer (PRODUCT §4.4); the worker holding its session sends it. */
+  'printer.command': {
+    queue: 'prints',
+    options: { attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
+    payload: Type.Object(
+      {
+        printerId: Uuid,
+        command: Type.Union([
+          Type.Literal('pause'),
+          Type.Literal('resume'),
+          Type.Literal('stop'),
+          Type.Literal('light_on'),
+          Type.Literal('light_off'),
+          Type.Literal('refresh'),
+        ]),
+        /** correlates the worker's log and audit row with the API request */
+        requestId: Uuid,
+      },
+      { additionalProperties: false },
+    ),
+  },
+  /** Stops a cancelled print job's print if it is running (PRODUCT §4.5). */
+  'print.cancel': {
+    queue: 'prints',
+    options: retry(5, 2_000),
+    payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
+  },
+  /** Re-enqueues queued rows without a queue entry; un-sticks rows whose worker died. */
   'maintenance.sweep': {
     queue: 'maintenance',
     options: retry(3, 10_000),
+    payload: Type.Object({}, { additionalProperties: false }),
+  },
+  /** PRODUCT §5.3: terminal jobs after JOB_RETENTION_DAYS, audit rows after AUDIT_RETENTION_DAYS. */
+  'maintenance.retention': {
+    queue: 'maintenance',
+    options: retry(3, 60_000),
+    payload: Type.Object({}, { additionalProperties: false }),
+  },
+  /** Nightly audit chain verification; alerts on a break. */
+  'maintenance.audit-verify': {
+    queue: 'maintenance',
+    options: retry(3, 60_000),
     payload: Type.Object({}, { additionalProperties: false }),
   },
 } as const

@@ -27,6 +27,10 @@ export const ApiEnvSchema = Type.Object({
   DEFAULT_MONTHLY_QUOTA: Type.Integer({ minimum: 0, maximum: 100_000, default: 20 }),
   /** How long a staff role lookup is cached; a revoked role must stop working within 5 s. */
   ROLE_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 2_000 }),
+  /** Printer access codes are encrypted with these keys when registered (never decrypted here). */
+  PRINTER_KEYS: Secret('key-list'),
+  /** Upper bound of a sliced model upload (POST /manufacturing/create). */
+  MAX_MODEL_BYTES: Type.Integer({ minimum: 1024, maximum: 2 * 1024 ** 3, default: 200 * 1024 * 1024 }),
 })
 
 export type ApiConfig = Static<typeof ApiEnvSchema>

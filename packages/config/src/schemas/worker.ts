@@ -1,0 +1,24 @@
+import { Type, type Static } from 'typebox'
+import { Secret } from '../secret.js'
+import { commonEnv, databaseEnv, redisEnv, storageEnv } from './common.js'
+
+/** The worker process (PRODUCT §6). */
+export const WorkerEnvSchema = Type.Object({
+  ...commonEnv,
+  ...databaseEnv,
+  ...redisEnv,
+  ...storageEnv,
+  /** AES-256-GCM keys for printer access codes: `id:base64(32 bytes)`, comma-separated, newest first. */
+  PRINTER_KEYS: Secret('key-list'),
+  /** Extra CA (PEM file path) trusted for printer TLS besides Bambu's own CAs: the virtual printers' test CA. */
+  PRINTER_EXTRA_CA: Type.Optional(Type.String({ minLength: 1 })),
+  /** sharp decodes per process; one worker process per core is the deployment unit. */
+  SCAN_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  PRINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+  JOB_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
+  /** How long SIGTERM waits for running jobs before handing them back. */
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 20_000 }),
+})
+
+export type WorkerConfig = Static<typeof WorkerEnvSchema>
