@@ -1,3 +1,3 @@
 export { createS3Client, type StorageSettings } from './client.js'
 export { createObjectStore, type ObjectStore } from './objects.js'
-export { quarantineKey, quarantinePrefix, scanKey } from './keys.js'
+export { modelKey, quarantineKey, quarantinePrefix, scanKey } from './keys.js'

@@ -16,3 +16,6 @@ export const quarantinePrefix = (jobId: string) => `quarantine/${part(jobId)}/`
 /** Where the worker stores the re-encoded, metadata-free image. */
 export const scanKey = (customerId: string, jobId: string, imageId: string, ext: 'jpg' | 'png') =>
   `scans/${part(customerId)}/${part(jobId)}/${part(imageId)}.${ext}`
+
+/** Where the API stores a validated sliced model for the worker to upload to the printer. */
+export const modelKey = (manufacturingJobId: string) => `models/${part(manufacturingJobId)}/model.gcode.3mf`
