@@ -1,10 +1,13 @@
 import { withTx } from '@printforge/db'
+import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Principal } from '../../lib/principal.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { hasKey } from '../../services/idempotency.js'
+import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
+import { createPrinterService, type PrinterService } from '../../services/printers.service.js'
 import { createQuotaService, type QuotaService } from '../../services/quota.service.js'
 import { createScanJobService, type ScanJobService } from '../../services/scan-jobs.service.js'
 import { createScanUploadService, type ScanUploadService } from '../../services/scan-upload.service.js'
@@ -21,6 +24,8 @@ declare module 'fastify' {
       account: AccountService
       audit: AuditQueryService
       stats: StatsService
+      printers: PrinterService
+      manufacturing: ManufacturingService
       idempotency: { hasKey(p: Principal, key: string): Promise<boolean> }
     }
   }
@@ -39,6 +44,8 @@ export default fp(
       account: createAccountService({ db, defaultQuota }),
       audit: createAuditQueryService({ db }),
       stats: createStatsService({ db, queues: app.queues.raw }),
+      manufacturing: createManufacturingService({ db, store }),
+      printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), queues: app.queues.raw }),
       idempotency: {
         hasKey: (p, key) => withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, (tx) => hasKey(tx, p.actorId, key)),
       },

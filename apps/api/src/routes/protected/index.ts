@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { sendError } from '../../plugins/app/errors.js'
 import audit from './audit.js'
 import jobs from './jobs/index.js'
+import manufacturing from './manufacturing.js'
 import me from './me.js'
+import printers from './printers.js'
 import quota from './quota.js'
 import staff from './staff.js'
 import stats from './stats.js'
@@ -26,6 +28,8 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(jobs, { prefix: '/jobs' })
   await app.register(quota, { prefix: '/quota' })
   await app.register(staff, { prefix: '/staff' })
+  await app.register(printers, { prefix: '/printers' })
+  await app.register(manufacturing, { prefix: '/manufacturing' })
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })
 }

@@ -1,0 +1,36 @@
+import { Type } from 'typebox'
+import { Timestamp, Uuid } from './common.js'
+import { BambuModel } from './printers.js'
+
+export const ManufacturingStatus = Type.Union([
+  Type.Literal('queued'), Type.Literal('uploading'), Type.Literal('starting'), Type.Literal('printing'),
+  Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled'),
+])
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const ManufacturingJob = Type.Object({
+  id: Uuid,
+  status: ManufacturingStatus,
+  printer: Nullable(Type.Object({ id: Uuid, name: Type.String(), model: BambuModel })),
+  requestedModel: Nullable(BambuModel),
+  scanJobId: Nullable(Uuid),
+  plate: Type.Integer(),
+  useAms: Type.Boolean(),
+  amsMapping: Type.Array(Type.Integer()),
+  bedLeveling: Type.Boolean(),
+  timelapse: Type.Boolean(),
+  fileName: Type.String(),
+  fileBytes: Type.Integer(),
+  fileSha256: Type.String(),
+  progress: Type.Integer(),
+  error: Nullable(Type.Object({ code: Nullable(Type.String()), reason: Nullable(Type.String()) })),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  finishedAt: Nullable(Timestamp),
+  history: Type.Array(Type.Object({ from: Nullable(ManufacturingStatus), to: ManufacturingStatus, at: Timestamp, details: Type.Record(Type.String(), Type.Unknown()) })),
+})
+
+export const CreatedManufacturingJob = Type.Object({ manufacturingJob: Type.Object({ id: Uuid, status: Type.Literal('queued') }) })
