@@ -3,7 +3,9 @@
 // environment only; validates them once before doing anything.
 import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'
 import { auditCommand } from './commands/audit.js'
+import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
+import { printersCommand } from './commands/printers.js'
 import { staffCommand } from './commands/staff.js'
 import { tokenCommand } from './commands/token.js'
 import { UsageError, type Command } from './command.js'
@@ -13,6 +15,8 @@ const commands: Record<string, Command> = {
   staff: staffCommand,
   audit: auditCommand,
   token: tokenCommand,
+  printers: printersCommand,
+  keys: keysCommand,
 }
 
 const USAGE = `usage: npm run cli -- <command>
@@ -22,6 +26,10 @@ const USAGE = `usage: npm run cli -- <command>
   staff grant <userId> <role>  give a Medusa admin user a role: operator | admin
   staff revoke <userId>        remove a user's role
   audit verify                 recompute the audit hash chain; exit 1 naming the first broken row
+  printers add --name N --model M --serial S --host IP --access-code C [--mqtt-port P] [--ftps-port P]
+                               register a printer, or update the one with that serial
+  printers list                the fleet and its live status
+  keys rotate                  re-encrypt every printer access code under the first PRINTER_KEYS key
   token mint --customer <id> | --user <id> [--ttl <seconds>]
                                sign a local Medusa-shaped token with JWT_SECRET (refused in production)
 `

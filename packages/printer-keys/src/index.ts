@@ -62,3 +62,5 @@ export function decryptAccessCode(keyring: PrinterKeyring, encrypted: EncryptedA
 /** Whether a stored code should be re-encrypted by `keys rotate`. */
 export const needsRotation = (keyring: PrinterKeyring, encrypted: Pick<EncryptedAccessCode, 'keyId'>) =>
   encrypted.keyId !== keyring.currentKeyId
+
+export { isPrivatePrinterHost } from './host-policy.js'

@@ -9,6 +9,8 @@ export const CliEnvSchema = Type.Object({
   ...databaseAdminEnv,
   /** Only `token mint` (development) uses it, to sign local Medusa-shaped tokens. */
   JWT_SECRET: Type.Optional(Secret()),
+  /** `printers add` seals access codes with it; `keys rotate` re-encrypts under its first key. */
+  PRINTER_KEYS: Type.Optional(Secret('key-list')),
 })
 
 export type CliConfig = Static<typeof CliEnvSchema>
