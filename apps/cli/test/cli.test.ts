@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { createTestDatabase, type TestDatabase } from '@printforge/devstack'
 import pg from 'pg'
+import { runCli } from './run-cli.ts'
 
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 let database: TestDatabase
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], {
-      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: database.appUrl, DATABASE_ADMIN_URL: database.ownerUrl, ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { DATABASE_URL: database.appUrl, DATABASE_ADMIN_URL: database.ownerUrl, ...env })
 
 async function owner<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: database.ownerUrl })

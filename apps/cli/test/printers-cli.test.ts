@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { createTestDatabase, type TestDatabase } from '@printforge/devstack'
 import pg from 'pg'
+import { runCli } from './run-cli.ts'
 
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const k1 = `k1:${randomBytes(32).toString('base64')}`
 const k2 = `k2:${randomBytes(32).toString('base64')}`
 let database: TestDatabase
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: database.appUrl, PRINTER_KEYS: k1, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { DATABASE_URL: database.appUrl, PRINTER_KEYS: k1, ...env })
 
 async function printerRow(serial: string) {
   const client = new pg.Client({ connectionString: database.appUrl })

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg'
+import type pg from 'pg'
 import { PrismaClient } from './generated/prisma/client.js'
 import type { Prisma } from './generated/prisma/client.js'
 
@@ -20,11 +21,11 @@ export interface DatabaseSettings {
 }
 
 /**
- * A Prisma client over node-postgres (driver adapter; no native engine). Connection attempts fail
- * fast so a database outage turns into a quick 503 upstream, never a hung request.
+ * node-postgres pool settings shared by every client. Connection attempts fail fast so a database
+ * outage turns into a quick 503 upstream, never a hung request.
  */
-export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
-  const adapter = new PrismaPg({
+export function poolConfig(settings: DatabaseSettings): pg.PoolConfig {
+  return {
     connectionString: settings.url,
     max: settings.poolMax,
     connectionTimeoutMillis: settings.connectionTimeoutMs ?? 2_000,
@@ -33,8 +34,12 @@ export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
     // A transaction left open by a crashed handler must not hold locks (the audit chain head!).
     idle_in_transaction_session_timeout: 15_000,
     application_name: 'printforge',
-  })
-  return new PrismaClient({ adapter })
+  }
+}
+
+/** A Prisma client over node-postgres (driver adapter; no native engine), owning its pool. */
+export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(poolConfig(settings)) })
 }
 
 export { PrismaClient }

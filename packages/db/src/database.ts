@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
-import type { DatabaseSettings } from './client.js'
+import { poolConfig, type DatabaseSettings } from './client.js'
 import type { DbContext } from './context.js'
 import { PrismaClient } from './generated/prisma/client.js'
 
@@ -15,15 +15,7 @@ export interface Database {
 }
 
 export function createDatabase(settings: DatabaseSettings): Database {
-  const pool = new pg.Pool({
-    connectionString: settings.url,
-    max: settings.poolMax,
-    connectionTimeoutMillis: settings.connectionTimeoutMs ?? 2_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: settings.statementTimeoutMs ?? 10_000,
-    idle_in_transaction_session_timeout: 15_000,
-    application_name: 'printforge',
-  })
+  const pool = new pg.Pool(poolConfig(settings))
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process. The next checkout reconnects.
   pool.on('error', () => {})

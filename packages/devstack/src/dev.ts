@@ -41,6 +41,11 @@ let tokens = { customer: '', admin: '' }
 try {
   console.log(await runCli(root, ['migrate'], appEnv))
   console.log(await runCli(root, ['staff', 'grant', settings.adminUserId, 'admin'], appEnv))
+  // Register the virtual printers (or refresh their ports, which change every start).
+  for (const p of printers.farm.printers) {
+    console.log(await runCli(root, ['printers', 'add', '--name', `Virtual ${p.model}`, '--model', p.model, '--serial', p.serial,
+      '--host', p.host, '--access-code', p.accessCode, '--mqtt-port', String(p.mqttPort), '--ftps-port', String(p.ftpsPort)], appEnv))
+  }
   api = await startDevApi(root, appEnv)
   tokens = {
     customer: await runCli(root, ['token', 'mint', '--customer', 'cus_local_customer'], appEnv),
