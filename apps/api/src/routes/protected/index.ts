@@ -24,6 +24,10 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
     if (!request.principal || !allowed.includes(request.principal.role)) return sendError(request, reply, 'FORBIDDEN')
   })
 
+  if (app.config.NODE_ENV === 'production') {
+    // In production the OpenAPI document is for staff only (PRODUCT §12: docs are not public).
+    app.get('/docs/json', { config: { roles: ['operator', 'admin'] }, schema: { hide: true } }, async () => app.swagger())
+  }
   await app.register(me)
   await app.register(jobs, { prefix: '/jobs' })
   await app.register(quota, { prefix: '/quota' })
