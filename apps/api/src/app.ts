@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { splitList, type ApiConfig } from '@printforge/config'
 import { loggerOptions } from '@printforge/logger'
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import auth from './plugins/app/auth.js'
 import config from './plugins/app/config.js'
 import database from './plugins/app/database.js'
@@ -34,7 +34,8 @@ export interface AppOptions {
   /** Prefix of the API's own Redis counters (tests use a random one). */
   redisKeyPrefix?: string
   sweeper?: SweeperOptions
-  logger?: FastifyServerOptions['logger']
+  /** Where logs go (default stdout); tests capture them. */
+  logStream?: NodeJS.WritableStream
 }
 
 /**
@@ -46,11 +47,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config: settings } = options
   const proxies = splitList(settings.TRUSTED_PROXIES)
   const app = Fastify({
-    logger: options.logger ?? {
+    logger: {
       ...loggerOptions({ name: 'printforge-api', level: settings.LOG_LEVEL }),
       // The default serializer logs the full URL; a token pasted into a query string must not
       // reach the log, so only the path is kept.
       serializers: { req: (req) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }) },
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
     // Only the listed proxies' X-Forwarded-For is believed; never `true`.
     trustProxy: proxies.length > 0 ? proxies : false,
