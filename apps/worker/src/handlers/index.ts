@@ -1,0 +1,70 @@
+// The catalog's handlers, wired to their dependencies. A queue without printer sessions in this
+// process (printers: false) gets handlers that refuse print work, so it is retried elsewhere.
+import type { WorkerConfig } from '@printforge/config'
+import type { Db } from '@printforge/db'
+import type { QueueName } from '@printforge/jobs'
+import type { Logger } from '@printforge/logger'
+import type { PrinterKeyring } from '@printforge/printer-keys'
+import type { ObjectStore } from '@printforge/storage'
+import type { Queue } from 'bullmq'
+import type { ClaimHooks } from '../printers/claim.js'
+import type { PrinterManager } from '../printers/manager.js'
+import type { PrintFollower } from '../printers/print-follower.js'
+import type { Handlers } from '../processor.js'
+import { createAuditVerify } from './maintenance-audit-verify.js'
+import { createRetention } from './maintenance-retention.js'
+import { createSweep } from './maintenance-sweep.js'
+import { createPrintCancel } from './print-cancel.js'
+import { createPrintDispatch } from './print-dispatch.js'
+import { createPrinterCommand } from './printer-command.js'
+import { createScanIngest } from './scan-ingest.js'
+
+export interface Timing {
+  /** Longest wait for a printer to be online with a reported state. */
+  readyTimeoutMs: number
+  /** Longest wait for the printer to report a job's task after project_file (or after stop). */
+  confirmTimeoutMs: number
+  /** How long a printing job's printer may report another task before the job counts as lost. */
+  taskLostMs: number
+  progressThrottleMs: number
+}
+
+export interface HandlerDeps {
+  db: Db
+  store: ObjectStore
+  log: Logger
+  keyring: PrinterKeyring
+  extraCaPems: string[]
+  queues: Record<QueueName, Queue>
+  config: WorkerConfig
+  timing: Timing
+  manager: PrinterManager | null
+  follower: PrintFollower | null
+  sweepMinAgeMs: number
+  hooks: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
+}
+
+export function buildHandlers(d: HandlerDeps): Handlers {
+  const noPrinters = async () => {
+    throw new Error('this worker process has no printer sessions')
+  }
+  const { manager, follower } = d
+  const printerHandlers = manager && follower
+    ? {
+        'print.dispatch': createPrintDispatch({
+          db: d.db, store: d.store, keyring: d.keyring, extraCaPems: d.extraCaPems, log: d.log, manager,
+          readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs,
+          onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend,
+        }),
+        'print.cancel': createPrintCancel({ db: d.db, manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs }),
+        'printer.command': createPrinterCommand({ manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs }),
+      }
+    : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
+  return {
+    'scan.ingest': createScanIngest({ db: d.db, store: d.store, log: d.log }),
+    ...printerHandlers,
+    'maintenance.sweep': createSweep({ db: d.db, queues: d.queues, log: d.log, minAgeMs: d.sweepMinAgeMs }),
+    'maintenance.retention': createRetention({ db: d.db, store: d.store, log: d.log, jobRetentionDays: d.config.JOB_RETENTION_DAYS, auditRetentionDays: d.config.AUDIT_RETENTION_DAYS }),
+    'maintenance.audit-verify': createAuditVerify({ db: d.db, log: d.log }),
+  }
+}

@@ -1,0 +1,33 @@
+// print.cancel (PRODUCT §4.5): the API already set the job `cancelled`; if its print runs on its
+// printer, send `stop` and wait for the printer to leave the busy states. A print that starts
+// after this ran is stopped by the dispatcher (confirmStart) or the PrintFollower.
+import { BUSY_STATES } from '@printforge/bambu'
+import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import type { Logger } from '@printforge/logger'
+import type { Handler } from '../processor.js'
+import { isReady, type PrinterManager } from '../printers/manager.js'
+
+export interface CancelDeps {
+  db: Db
+  manager: PrinterManager
+  log: Logger
+  readyTimeoutMs: number
+  confirmTimeoutMs: number
+}
+
+export function createPrintCancel(deps: CancelDeps): Handler<'print.cancel'> {
+  return async ({ manufacturingJobId }, ctx) => {
+    const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
+      tx.manufacturingJob.findUnique({ where: { id: manufacturingJobId }, select: { status: true, printerId: true, taskId: true } }),
+    )
+    // Only a cancelled job that got as far as a task id can have a print to stop.
+    if (!job || job.status !== 'cancelled' || !job.printerId || job.taskId === null) return
+    const ours = String(job.taskId)
+    const printer = await deps.manager.waitFor(job.printerId, isReady, deps.readyTimeoutMs, ctx.signal)
+    const running = () => printer.session.status.taskId === ours && BUSY_STATES.has(printer.session.status.gcodeState ?? '')
+    if (!running()) return
+    await printer.session.stop()
+    deps.log.info({ manufacturingJobId, printerId: job.printerId }, 'stop sent for a cancelled print')
+    await deps.manager.waitFor(job.printerId, (p) => isReady(p) && !(p.session.status.taskId === ours && BUSY_STATES.has(p.session.status.gcodeState ?? '')), deps.confirmTimeoutMs, ctx.signal)
+  }
+}

@@ -1,0 +1,125 @@
+// print.dispatch (PRODUCT §4.5, §6): choose and claim a printer, upload the model over FTPS,
+// send project_file exactly once, confirm the start. Following the print to FINISH/FAILED is the
+// PrintFollower's job (it survives restarts without holding a queue job for hours).
+import { BambuUploadError } from '@printforge/bambu'
+import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import type { Handler, JobContext } from '../processor.js'
+import { claimPrinter, type ClaimHooks } from '../printers/claim.js'
+import { IDLE_STATES, isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
+import { confirmStart, RetryableDispatchError, sendAndConfirm, type StartDeps } from '../printers/start-print.js'
+import { failJob } from '../printers/transitions.js'
+import { ModelIntegrityError, uploadModel, type UploadDeps } from '../printers/upload-model.js'
+
+export interface DispatchDeps extends StartDeps, UploadDeps {
+  db: Db
+  manager: PrinterManager
+  /** Longest wait for a printer's session to be online with a reported state. */
+  readyTimeoutMs: number
+  claimHooks?: ClaimHooks
+}
+
+type JobRow = NonNullable<Awaited<ReturnType<typeof loadJob>>>
+
+const loadJob = (db: Db, id: string) =>
+  withTx(db, SYSTEM_CONTEXT, (tx) =>
+    tx.manufacturingJob.findUnique({
+      where: { id },
+      select: {
+        id: true, status: true, printerId: true, requestedModel: true, plate: true, useAms: true, amsMapping: true,
+        bedLeveling: true, timelapse: true, fileKey: true, fileName: true, fileBytes: true, fileSha256: true, taskId: true,
+      },
+    }),
+  )
+
+export function createPrintDispatch(deps: DispatchDeps): Handler<'print.dispatch'> {
+  return async ({ manufacturingJobId }, ctx) => {
+    const job = await loadJob(deps.db, manufacturingJobId)
+    if (!job) return
+    try {
+      if (job.status === 'queued' || job.status === 'uploading') await dispatch(deps, job, ctx)
+      else if (job.status === 'starting' && job.printerId && job.taskId !== null) {
+        // An earlier attempt recorded a task id: it may have sent. Confirm only, never resend.
+        await confirmStart(deps, job.id, job.printerId, job.taskId, ctx.signal)
+      }
+      // printing: followed by the PrintFollower; terminal: nothing to do.
+    } catch (err) {
+      if (ctx.signal.aborted) throw err
+      const permanent = err instanceof ModelIntegrityError || (err instanceof BambuUploadError && (err.code === 'UNTRUSTED' || err.code === 'AUTH_FAILED'))
+      if (permanent || ctx.finalAttempt) {
+        const code = err instanceof RetryableDispatchError ? err.code : err instanceof BambuUploadError ? `UPLOAD_${err.code}` : permanent ? 'MODEL_MISMATCH' : 'DISPATCH_FAILED'
+        const reason = err instanceof Error ? err.message : 'dispatch failed'
+        // A job that may have been sent is only failed from `starting`; printing jobs are the follower's.
+        await failJob(deps.db, job.id, code, reason.slice(0, 500), { attempt: ctx.attempt }, ['queued', 'uploading', 'starting'])
+        return
+      }
+      throw err
+    }
+  }
+}
+
+async function dispatch(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promise<void> {
+  const printer = await choosePrinter(deps, job, ctx)
+  if (!printer) return
+  const remotePath = await uploadModel(deps, job, printer.info, ctx.signal)
+  // The upload took a while: the printer must still be idle and controllable before we send.
+  assertSendable(printer)
+  await sendAndConfirm(deps, { ...job, printerId: printer.info.id }, printer, remotePath, ctx.signal)
+}
+
+/** The claimed printer, or null when the job moved on (cancelled) meanwhile. */
+async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promise<ManagedPrinter | null> {
+  if (job.printerId) {
+    const printer = await readyPrinter(deps, job.printerId, ctx)
+    if (!printer.session.status.controlEnabled) {
+      await failJob(deps.db, job.id, 'CONTROL_DISABLED', `Printer ${printer.info.name} has Developer Mode off: it refuses unsigned commands, so nothing was uploaded or sent.`)
+      return null
+    }
+    assertSendable(printer)
+    // Our own claim from an earlier attempt (status uploading) stands; otherwise claim now.
+    if (job.status === 'uploading') return printer
+    return (await claim(deps, job.id, printer)) ? printer : null
+  }
+  if (!job.requestedModel) {
+    await failJob(deps.db, job.id, 'PRINTER_REMOVED', 'The job names no printer and no printer model.')
+    return null
+  }
+  await deps.manager.sync()
+  const candidates = deps.manager
+    .list()
+    .filter((p) => p.info.model === job.requestedModel && isReady(p) && p.session.status.controlEnabled && IDLE_STATES.has(p.session.status.gcodeState ?? ''))
+    .sort((a, b) => a.info.name.localeCompare(b.info.name) || a.info.id.localeCompare(b.info.id))
+  for (const printer of candidates) {
+    try {
+      if (await claim(deps, job.id, printer)) return printer
+      return null
+    } catch (err) {
+      if (!(err instanceof RetryableDispatchError)) throw err
+    }
+  }
+  throw new RetryableDispatchError('NO_IDLE_PRINTER', `no online, idle, control-enabled ${job.requestedModel} printer is free`)
+}
+
+async function readyPrinter(deps: DispatchDeps, printerId: string, ctx: JobContext): Promise<ManagedPrinter> {
+  if (!deps.manager.get(printerId)) await deps.manager.sync()
+  if (!deps.manager.get(printerId)) throw new RetryableDispatchError('PRINTER_REMOVED', 'the printer is not registered (or its access code cannot be decrypted)')
+  try {
+    return await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
+  } catch (err) {
+    if (err instanceof WaitTimeout) throw new RetryableDispatchError('PRINTER_OFFLINE', `printer is ${deps.manager.get(printerId)?.session.state ?? 'gone'}`)
+    throw err
+  }
+}
+
+function assertSendable(printer: ManagedPrinter): void {
+  const state = printer.session.status.gcodeState ?? 'unknown'
+  if (printer.session.state !== 'online') throw new RetryableDispatchError('PRINTER_OFFLINE', `printer is ${printer.session.state}`)
+  if (!IDLE_STATES.has(state)) throw new RetryableDispatchError('PRINTER_BUSY', `printer is ${state}`)
+}
+
+/** true when claimed; false when the job moved on; throws (retry) when another job holds it. */
+async function claim(deps: DispatchDeps, jobId: string, printer: ManagedPrinter): Promise<boolean> {
+  const result = await claimPrinter(deps.db, jobId, printer.info.id, deps.claimHooks)
+  if (result === 'claimed') return true
+  if (result === 'job_moved') return false
+  throw new RetryableDispatchError(result === 'printer_missing' ? 'PRINTER_REMOVED' : 'PRINTER_BUSY', `printer ${printer.info.name} is ${result.replace(/_/g, ' ')}`)
+}

@@ -1,0 +1,30 @@
+// printer.command (PRODUCT §4.4): an operator's command, sent through this worker's session. The
+// API audits `printer.controlled`; one attempt only, since resending a pause or stop later could
+// act on a different print than the operator saw.
+import type { Logger } from '@printforge/logger'
+import type { Handler } from '../processor.js'
+import { isReady, type PrinterManager } from '../printers/manager.js'
+import { PermanentJobError } from '../processor.js'
+
+export interface CommandDeps {
+  manager: PrinterManager
+  log: Logger
+  readyTimeoutMs: number
+}
+
+export function createPrinterCommand(deps: CommandDeps): Handler<'printer.command'> {
+  return async ({ printerId, command, requestId }, ctx) => {
+    if (!deps.manager.get(printerId)) await deps.manager.sync()
+    if (!deps.manager.get(printerId)) throw new PermanentJobError(`printer ${printerId} is not registered`)
+    const { session } = await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
+    switch (command) {
+      case 'pause': await session.pause(); break
+      case 'resume': await session.resume(); break
+      case 'stop': await session.stop(); break
+      case 'light_on': await session.setLight({ node: 'chamber_light', mode: 'on' }); break
+      case 'light_off': await session.setLight({ node: 'chamber_light', mode: 'off' }); break
+      case 'refresh': await session.pushall(); break
+    }
+    deps.log.info({ printerId, command, requestId }, 'printer command sent')
+  }
+}

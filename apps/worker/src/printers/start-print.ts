@@ -1,0 +1,125 @@
+// Sending project_file and confirming it, under the rule that matters most here: a print command
+// is never sent twice for one job. The task id is committed to the row BEFORE the command goes
+// out; a row that has a task id is never sent again, only confirmed against the printer's own
+// report of its task id — even when the worker was killed between sending and recording.
+import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
+import type { Db } from '@printforge/db'
+import type { Logger } from '@printforge/logger'
+import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
+import { failJob, transition } from './transitions.js'
+
+export interface StartJob {
+  id: string
+  printerId: string
+  plate: number
+  useAms: boolean
+  amsMapping: number[]
+  bedLeveling: boolean
+  timelapse: boolean
+  fileName: string
+}
+
+export interface StartDeps {
+  db: Db
+  manager: PrinterManager
+  log: Logger
+  confirmTimeoutMs: number
+  /** Called once a job is printing, so its progress is followed at once. */
+  onPrinting: (printerId: string) => void
+  /** Test hook: runs after the task id is committed and before project_file is sent. */
+  beforeSend?: (jobId: string) => Promise<void>
+}
+
+/** Retry later: nothing was sent (or what was sent is not confirmed yet). */
+export class RetryableDispatchError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+/** Errors raised before anything reached the printer. */
+const NOT_SENT = new Set(['NOT_CONNECTED', 'PRINTER_BUSY', 'STATE_UNKNOWN'])
+
+/** Records a task id, sends project_file once, then confirms. Returns false if the job moved on. */
+export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: ManagedPrinter, remotePath: string, signal: AbortSignal): Promise<void> {
+  let taskId = nextTaskId()
+  // Never reuse the id the printer reports now (a previous job started within the same second).
+  if (String(taskId) === printer.session.status.taskId) taskId = nextTaskId()
+  const recorded = await transition(deps.db, {
+    jobId: job.id,
+    from: ['uploading'],
+    to: 'starting',
+    data: { taskId },
+    details: { printerId: job.printerId, taskId },
+  })
+  if (!recorded) return // cancelled during the upload: nothing was sent
+  await deps.beforeSend?.(job.id)
+  try {
+    await printer.session.startProjectFile({
+      remotePath,
+      taskId,
+      plate: job.plate,
+      subtaskName: subtaskName(job.fileName),
+      useAms: job.useAms,
+      amsMapping: job.amsMapping,
+      bedLeveling: job.bedLeveling,
+      timelapse: job.timelapse,
+    })
+  } catch (err) {
+    if (!(err instanceof BambuCommandError)) throw err
+    if (NOT_SENT.has(err.code)) {
+      // Provably unsent: give the task id back so a later attempt may send.
+      await transition(deps.db, { jobId: job.id, from: ['starting'], to: 'uploading', data: { taskId: null }, details: { notSent: err.code } })
+      throw new RetryableDispatchError(err.code === 'PRINTER_BUSY' ? 'PRINTER_BUSY' : 'PRINTER_OFFLINE', err.message)
+    }
+    if (err.code === 'CONTROL_DISABLED') {
+      await failJob(deps.db, job.id, 'CONTROL_DISABLED', 'The printer refused the print: Developer Mode is off, so it only accepts signed commands.')
+      return
+    }
+    if (err.code === 'REJECTED') {
+      const code = err.printerError ?? 'REJECTED'
+      await failJob(deps.db, job.id, code, `The printer refused the print${err.printerError ? ` (${err.printerError})` : ''}: ${err.message}`.slice(0, 500))
+      return
+    }
+    // CONNECTION_LOST, ACK_TIMEOUT, CLOSED: it may have been delivered. Confirm; never resend.
+    deps.log.warn({ manufacturingJobId: job.id, code: err.code }, 'project_file outcome unknown; confirming from the printer state')
+  }
+  await confirmStart(deps, job.id, job.printerId, taskId, signal)
+}
+
+/**
+ * Waits until the printer reports `taskId`, then moves the job to printing. Used right after
+ * sending and by a later attempt that finds the job in `starting` (it never sends again).
+ */
+export async function confirmStart(deps: StartDeps, jobId: string, printerId: string, taskId: number, signal: AbortSignal): Promise<void> {
+  try {
+    await deps.manager.waitFor(printerId, (p) => isReady(p) && p.session.status.taskId === String(taskId), deps.confirmTimeoutMs, signal)
+  } catch (err) {
+    if (!(err instanceof WaitTimeout)) throw err
+    throw new RetryableDispatchError('START_UNCONFIRMED', `printer has not reported task ${taskId} within ${deps.confirmTimeoutMs} ms`)
+  }
+  const moved = await transition(deps.db, {
+    jobId,
+    from: ['starting'],
+    to: 'printing',
+    data: { startedAt: new Date() },
+    details: { printerId, taskId },
+    audit: 'manufacturing.started',
+  })
+  if (moved) {
+    deps.onPrinting(printerId)
+    return
+  }
+  // Cancelled while starting: the print began anyway, so stop it now.
+  const printer = deps.manager.get(printerId)
+  const status = printer?.session.status
+  if (printer && status?.taskId === String(taskId) && BUSY_STATES.has(status.gcodeState ?? '')) {
+    await printer.session.stop().catch((e: Error) => deps.log.warn({ manufacturingJobId: jobId, err: e.message }, 'stop after cancel failed'))
+  }
+}
+
+/** The name shown on the printer: the client's file name, reduced to harmless characters. */
+function subtaskName(fileName: string): string {
+  const base = fileName.replace(/\.gcode\.3mf$|\.3mf$/i, '').replace(/[^A-Za-z0-9 ._-]/g, '_').slice(0, 64)
+  return base || 'printforge'
+}

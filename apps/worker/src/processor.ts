@@ -1,0 +1,68 @@
+import { catalog, isJobName, parsePayload, type JobName, type JobPayload, type QueueName } from '@printforge/jobs'
+import type { Logger } from '@printforge/logger'
+import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq'
+
+/** What a handler learns about the attempt it runs in. */
+export interface JobContext {
+  jobId: string
+  /** 1-based. */
+  attempt: number
+  /** True on the last attempt BullMQ will make: a handler records a terminal failure then. */
+  finalAttempt: boolean
+  /** Aborted when the worker shuts down (or BullMQ cancels the job): stop and throw. */
+  signal: AbortSignal
+}
+
+export type Handler<N extends JobName> = (payload: JobPayload<N>, ctx: JobContext) => Promise<void>
+export type Handlers = { [N in JobName]: Handler<N> }
+
+/** Thrown by a handler that hit a condition no retry can change (the row records why). */
+export class PermanentJobError extends Error {}
+
+/** The reason passed to `cancelAllJobs` at shutdown: such jobs go back to the queue, attempt unspent. */
+export const SHUTDOWN_REASON = 'worker shutting down'
+
+/**
+ * One BullMQ processor per queue. Redis is a trust boundary: the name must be in the catalog and
+ * belong to this queue, and the payload is re-validated before any handler sees it. Only the job
+ * id and name are logged, never the payload.
+ */
+export function createProcessor(queue: QueueName, handlers: Handlers, log: Logger): Processor {
+  return async (job: Job, token?: string, signal?: AbortSignal) => {
+    const name = job.name
+    if (!isJobName(name) || catalog[name].queue !== queue) {
+      log.error({ jobId: job.id, job: name.slice(0, 64), queue }, 'unknown job name; dropped')
+      throw new UnrecoverableError(`unknown job ${name.slice(0, 64)} on queue ${queue}`)
+    }
+    let payload: JobPayload<JobName>
+    try {
+      payload = parsePayload(name, job.data)
+    } catch (err) {
+      log.error({ jobId: job.id, job: name }, 'invalid payload; dropped')
+      throw new UnrecoverableError((err as Error).message)
+    }
+    const attempts = job.opts.attempts ?? 1
+    const ctx: JobContext = {
+      jobId: String(job.id),
+      attempt: job.attemptsMade + 1,
+      finalAttempt: job.attemptsMade + 1 >= attempts,
+      signal: signal ?? new AbortController().signal,
+    }
+    const started = Date.now()
+    log.debug({ jobId: job.id, job: name, attempt: ctx.attempt }, 'job started')
+    try {
+      await (handlers[name] as Handler<JobName>)(payload, ctx)
+      log.info({ jobId: job.id, job: name, ms: Date.now() - started }, 'job done')
+    } catch (err) {
+      if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON && token) {
+        // Hand the job back untouched: it was interrupted, not failed, so no attempt is spent.
+        await job.moveToWait(token)
+        log.warn({ jobId: job.id, job: name }, 'job handed back at shutdown')
+        throw new WaitingError()
+      }
+      const permanent = err instanceof PermanentJobError
+      log.warn({ jobId: job.id, job: name, attempt: ctx.attempt, err: (err as Error).message, permanent }, 'job attempt failed')
+      throw permanent ? new UnrecoverableError((err as Error).message) : err
+    }
+  }
+}

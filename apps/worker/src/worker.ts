@@ -1,0 +1,142 @@
+// startWorker: the whole worker in-process (main.ts, tests, benchmarks and `npm run dev` use it).
+import { readFileSync } from 'node:fs'
+import type { BambuSessionOptions } from '@printforge/bambu'
+import type { WorkerConfig } from '@printforge/config'
+import { assertSafeAppRole, createDatabase } from '@printforge/db'
+import { QUEUES, type QueueName } from '@printforge/jobs'
+import { createLogger, type Logger } from '@printforge/logger'
+import { parsePrinterKeys } from '@printforge/printer-keys'
+import { createObjectStore, createS3Client } from '@printforge/storage'
+import { Queue, Worker } from 'bullmq'
+import { buildHandlers, type Timing } from './handlers/index.js'
+import type { ClaimHooks } from './printers/claim.js'
+import { PrinterManager } from './printers/manager.js'
+import { PrintFollower } from './printers/print-follower.js'
+import { StatusWriter } from './printers/status-writer.js'
+import { createProcessor, SHUTDOWN_REASON } from './processor.js'
+import { assertNoEviction, createWorkerRedis } from './redis.js'
+import { DEFAULT_SCHEDULES, upsertSchedules, type ScheduleSettings } from './schedules.js'
+
+export interface WorkerOptions {
+  /** BullMQ key prefix shared with the API. Default `pf`; tests use a random one. */
+  queuePrefix?: string
+  logger?: Logger
+  /** PEMs trusted for printer TLS besides Bambu's; default: the file at PRINTER_EXTRA_CA. */
+  extraCaPems?: string[]
+  /** Queues this process consumes. Default: all. */
+  queues?: readonly QueueName[]
+  /** Follow printers and keep sessions. Default true (false for scan-only processes, benchmarks). */
+  printers?: boolean
+  /** Upsert the maintenance schedules at start (false: none); partial values override the defaults. */
+  schedules?: boolean | Partial<ScheduleSettings>
+  printerPollMs?: number
+  statusThrottleMs?: number
+  sweepMinAgeMs?: number
+  /** BullMQ lock: a worker that died mid-job is detected after about this long. Default 30 s. */
+  lockDurationMs?: number
+  stalledIntervalMs?: number
+  timing?: Partial<Timing>
+  sessionOptions?: Partial<BambuSessionOptions>
+  /** Test hooks that widen race windows; never set in production. */
+  hooks?: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
+}
+
+export interface RunningWorker {
+  printers: PrinterManager | null
+  workers: Worker[]
+  queues: Record<QueueName, Queue>
+  log: Logger
+  /** Stops taking work, finishes or hands back running jobs within SHUTDOWN_GRACE_MS, closes sessions. */
+  close(): Promise<void>
+}
+
+const DEFAULT_TIMING: Timing = { readyTimeoutMs: 15_000, confirmTimeoutMs: 60_000, taskLostMs: 15_000, progressThrottleMs: 1_000 }
+
+export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const log = options.logger ?? createLogger({ name: 'printforge-worker', level: config.LOG_LEVEL })
+  const prefix = options.queuePrefix ?? 'pf'
+  const timing = { ...DEFAULT_TIMING, ...options.timing }
+  const extraCaPems = options.extraCaPems ?? (config.PRINTER_EXTRA_CA ? [readFileSync(config.PRINTER_EXTRA_CA, 'utf8')] : [])
+  const keyring = parsePrinterKeys(config.PRINTER_KEYS)
+  const database = createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: 60_000 })
+  const redis = createWorkerRedis(config.REDIS_URL, 'printforge-worker')
+  const cleanups: Array<() => Promise<unknown>> = [() => database.close(), async () => redis.disconnect()]
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {})
+  }
+  try {
+    await assertSafeAppRole(database.prisma)
+    await assertNoEviction(redis)
+    const store = createObjectStore(createS3Client({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, bucket: config.S3_BUCKET, accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }), config.S3_BUCKET)
+    const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<QueueName, Queue>
+    for (const q of Object.values(queues)) q.on('error', () => {})
+    cleanups.push(() => Promise.all(Object.values(queues).map((q) => q.close())))
+
+    const db = database.prisma
+    let manager: PrinterManager | null = null
+    let follower: PrintFollower | null = null
+    let writer: StatusWriter | null = null
+    if (options.printers !== false) {
+      const pollMs = options.printerPollMs ?? 2_000
+      manager = new PrinterManager({ db, keyring, extraCaPems, log: log.child({ component: 'printers' }), pollMs, sessionOptions: options.sessionOptions })
+      writer = new StatusWriter({ db, log, manager, throttleMs: options.statusThrottleMs ?? 1_000 })
+      follower = new PrintFollower({ db, manager, log, pollMs, taskLostMs: timing.taskLostMs, progressThrottleMs: timing.progressThrottleMs })
+      const [m, w, f] = [manager, writer, follower]
+      cleanups.push(async () => {
+        await f.close()
+        await m.close()
+        await w.close()
+      })
+      await manager.start()
+      await follower.start()
+    }
+
+    const handlers = buildHandlers({
+      db, store, log, keyring, extraCaPems, queues, config, timing, manager, follower,
+      sweepMinAgeMs: options.sweepMinAgeMs ?? 60_000,
+      hooks: options.hooks ?? {},
+    })
+    const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1 }
+    const consumed = options.queues ?? (manager ? QUEUES : QUEUES.filter((q) => q !== 'prints'))
+    const workers = consumed.map((q) => {
+      const worker = new Worker(q, createProcessor(q, handlers, log), {
+        connection: redis, prefix, concurrency: concurrency[q],
+        lockDuration: options.lockDurationMs ?? 30_000,
+        stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
+      })
+      worker.on('error', (err) => log.warn({ queue: q, err: err.message }, 'queue worker error'))
+      return worker
+    })
+    await Promise.all(workers.map((w) => w.waitUntilReady()))
+    if (options.schedules !== false) {
+      await upsertSchedules(queues, { ...DEFAULT_SCHEDULES, ...(typeof options.schedules === 'object' ? options.schedules : {}) })
+    }
+    log.info({ queues: consumed, prefix, printers: manager?.list().length ?? 0 }, 'worker started')
+
+    let closing: Promise<void> | null = null
+    const close = () => (closing ??= shutdown(workers, config.SHUTDOWN_GRACE_MS, log).finally(cleanup))
+    return { printers: manager, workers, queues, log, close }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
+/**
+ * SIGTERM: stop taking jobs and let running ones finish for `graceMs`; then abort them, which
+ * hands each back to its queue (processor.ts) for another worker, and force-close.
+ */
+async function shutdown(workers: Worker[], graceMs: number, log: Logger): Promise<void> {
+  const closing = Promise.all(workers.map((w) => w.close()))
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = await Promise.race([
+    closing.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+  ])
+  clearTimeout(timer)
+  if (!timedOut) return
+  log.warn({ graceMs }, 'jobs still running after the grace period; handing them back')
+  for (const w of workers) w.cancelAllJobs(SHUTDOWN_REASON)
+  await Promise.race([closing, new Promise((r) => setTimeout(r, 5_000).unref())])
+  await Promise.all(workers.map((w) => w.close(true)))
+}

@@ -1,0 +1,42 @@
+// Drives the real API in-process (buildApp from @printforge/api) for end-to-end tests: the same
+// commit-then-enqueue path a customer's upload takes, on this test file's database and prefix.
+import { createHmac, randomBytes } from 'node:crypto'
+import { after } from 'node:test'
+import { buildApp } from '@printforge/api'
+import { ApiEnvSchema, loadConfig, refineApiConfig } from '@printforge/config'
+import { testEnvironment } from '@printforge/devstack'
+import type { WorkerTestEnv } from './helper.ts'
+
+export async function startApi(env: WorkerTestEnv) {
+  const s3 = testEnvironment().s3
+  const secret = randomBytes(32).toString('base64url')
+  const config = loadConfig(ApiEnvSchema, {
+    NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: env.database.appUrl, REDIS_URL: env.config.REDIS_URL,
+    S3_ENDPOINT: s3.endpoint, S3_BUCKET: env.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET: secret, PRINTER_KEYS: env.config.PRINTER_KEYS,
+  }, refineApiConfig)
+  const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:`, sweeper: { intervalMs: 60_000, minAgeMs: 60_000 } })
+  await app.ready()
+  after(() => app.close())
+  /** An HS256 Medusa customer token, signed by hand (no JWT library needed for a test). */
+  const token = (actorId: string) => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const now = Math.floor(Date.now() / 1000)
+    const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ actor_id: actorId, actor_type: 'customer', auth_identity_id: `authid_${actorId}`, app_metadata: {}, user_metadata: {}, iat: now, exp: now + 3600 })}`
+    return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
+  }
+  return { app, token }
+}
+
+/** multipart/form-data for app.inject. */
+export function multipart(parts: Array<{ name: string; value: string } | { name: string; filename: string; content: Buffer; contentType: string }>) {
+  const boundary = `----pfw${randomBytes(8).toString('hex')}`
+  const chunks: Buffer[] = []
+  for (const part of parts) {
+    const file = 'filename' in part
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"${file ? `; filename="${part.filename}"` : ''}\r\n${file ? `Content-Type: ${part.contentType}\r\n` : ''}\r\n`))
+    chunks.push(file ? part.content : Buffer.from(part.value), Buffer.from('\r\n'))
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
