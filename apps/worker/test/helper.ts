@@ -119,10 +119,14 @@ export function useWorker(env: WorkerTestEnv, options: WorkerOptions | (() => Wo
   return holder
 }
 
-export async function useFarm(printers: FarmPrinterSpec[], speed: number): Promise<PrinterFarm> {
-  const farm = await startPrinterFarm({ printers, speed, reportIntervalMs: 250 })
-  after(() => farm.stop())
-  return farm
+/** Virtual printers for the whole test file; `speed` 60 makes a print last about 2 s. */
+export function useFarm(printers: FarmPrinterSpec[], speed: number): { farm: PrinterFarm } {
+  const holder = {} as { farm: PrinterFarm }
+  before(async () => {
+    holder.farm = await startPrinterFarm({ printers, speed, reportIntervalMs: 250 })
+  })
+  after(() => holder.farm?.stop())
+  return holder
 }
 
 /** Registers a virtual printer the way the API does (access code encrypted under PRINTER_KEYS). */
