@@ -220,3 +220,20 @@ export async function assertAuditVerifies(db: Db): Promise<void> {
 }
 
 export const terminal = (status: string) => ['completed', 'failed', 'cancelled'].includes(status)
+
+/** What the API's cancel does (contract): conditional update to `cancelled` + audit, then print.cancel. */
+export async function cancelAsApi(env: WorkerTestEnv, id: string): Promise<void> {
+  await withTx(env.db, SYSTEM_CONTEXT, async (tx) => {
+    const { count } = await tx.manufacturingJob.updateMany({ where: { id, status: { in: ['queued', 'uploading', 'starting', 'printing'] } }, data: { status: 'cancelled', finishedAt: new Date() } })
+    assert.equal(count, 1)
+    await writeAudit(tx, { actorType: 'user', actorId: 'user_admin', action: 'manufacturing.cancelled', targetType: 'manufacturing_job', targetId: id })
+  })
+  await enqueue(env.queues, 'print.cancel', { manufacturingJobId: id }, `${id}`)
+}
+
+export async function waitForJobStatus(env: WorkerTestEnv, id: string, status: string | ((s: string) => boolean), timeoutMs = 45_000) {
+  return waitFor(`print job ${status}`, async () => {
+    const job = await printJob(env, id)
+    return (typeof status === 'string' ? job.status === status : status(job.status)) ? job : null
+  }, timeoutMs)
+}
