@@ -5,7 +5,14 @@ import { loadConfigOrExit, WorkerEnvSchema } from '@printforge/config'
 import { startWorker } from './worker.js'
 
 const config = loadConfigOrExit(WorkerEnvSchema, process.env, 'printforge-worker')
-const worker = await startWorker(config, { queuePrefix: process.env['QUEUE_PREFIX'] || 'pf' }).catch((err: Error) => {
+// Two knobs outside the shared schema: the BullMQ prefix (shared with the API, `pf` by default)
+// and the job lock, i.e. how soon a killed worker's job is taken over (tests shorten it).
+const lockMs = Number(process.env['WORKER_LOCK_MS'] || 30_000)
+const worker = await startWorker(config, {
+  queuePrefix: process.env['QUEUE_PREFIX'] || 'pf',
+  lockDurationMs: lockMs,
+  stalledIntervalMs: Math.min(lockMs, 30_000),
+}).catch((err: Error) => {
   process.stderr.write(`printforge-worker: ${err.message}\n`)
   process.exit(1)
 })

@@ -1,0 +1,56 @@
+// The worker as a real process (dist-free: src/main.ts through tsx), for SIGKILL tests.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { findRepoRoot } from '@printforge/devstack'
+import type { WorkerConfig } from '@printforge/config'
+
+export interface WorkerProcess {
+  child: ChildProcess
+  output: () => string
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+export async function caFile(pem: string): Promise<string> {
+  const file = path.join(os.tmpdir(), `pfw-ca-${randomBytes(4).toString('hex')}.pem`)
+  await writeFile(file, pem)
+  return file
+}
+
+/** Starts `src/main.ts` with `config` as its environment; resolves once it logged "worker started". */
+export function spawnWorker(config: WorkerConfig, extra: Record<string, string>): Promise<WorkerProcess> {
+  const root = findRepoRoot()
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', ...extra }
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = String(v)
+  env['LOG_LEVEL'] = 'info'
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const handle: WorkerProcess = {
+    child,
+    output: () => out,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      await exited
+    },
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out.slice(-2000)}`)), 60_000)
+    const check = () => {
+      if (out.includes('"worker started"')) {
+        clearTimeout(timer)
+        child.stdout?.off('data', check)
+        resolve(handle)
+      }
+    }
+    child.stdout?.on('data', check)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`worker exited with ${code}:\n${out.slice(-2000)}`))
+    })
+  })
+}
