@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
-import { startDevApi } from './dev-api.js'
+import { startDevApi, startDevWorker, type DevProcess } from './dev-processes.js'
 import { loadDevEnv, stackFromEnv } from './dev-env.js'
 import { startDevPrinters } from './dev-printers.js'
 import { findRepoRoot, runCli } from './repo.js'
@@ -22,14 +22,15 @@ const dataDir = path.join(os.tmpdir(), 'printforge-dev', key)
 
 const [stack, printers] = await Promise.all([startStack({ ...settings, dataDir, persistent: true }), startDevPrinters(root)])
 const appEnv = { ...env, NODE_ENV: env['NODE_ENV'] ?? 'development', PRINTER_EXTRA_CA: printers.caFile }
-let api: Awaited<ReturnType<typeof startDevApi>> | undefined
+let api: (DevProcess & { url: string }) | undefined
+let worker: DevProcess | undefined
 
 let stopping = false
 async function shutdown(reason: string, code = 0) {
   if (stopping) return
   stopping = true
   console.log(`\n${reason}: stopping the local stack…`)
-  await api?.stop()
+  await Promise.all([api?.stop(), worker?.stop()])
   await printers.farm.stop()
   await stack.stop()
   process.exit(code)
@@ -47,6 +48,7 @@ try {
       '--host', p.host, '--access-code', p.accessCode, '--mqtt-port', String(p.mqttPort), '--ftps-port', String(p.ftpsPort)], appEnv))
   }
   api = await startDevApi(root, appEnv)
+  worker = await startDevWorker(root, appEnv)
   tokens = {
     customer: await runCli(root, ['token', 'mint', '--customer', 'cus_local_customer'], appEnv),
     admin: await runCli(root, ['token', 'mint', '--user', settings.adminUserId], appEnv),
@@ -64,6 +66,7 @@ PrintForge local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s$
   Printers    ${printers.farm.printers.map((p) => `${p.model} ${p.serial} (mqtts :${p.mqttPort}, ftps :${p.ftpsPort})`).join('\n              ')}
               access codes in ${path.relative(root, printers.specsFile)}, test CA ${path.relative(root, printers.caFile)}
   API         ${api?.url}  (OpenAPI: ${api?.url}/docs)
+  Worker      pid ${worker?.process.pid}: scan ingest, print dispatch, printer sessions, maintenance
   Local admin ${settings.adminUserId} (staff role: admin)
   Data        ${dataDir}
 
