@@ -81,4 +81,21 @@ describe('Redis down and back (PRODUCT §3, §6)', () => {
     assert.deepEqual(requeued?.data, { scanJobId: jobId })
     assert.equal((await createJob(customer.auth)).statusCode, 202, 'writes are accepted again')
   })
+
+  test('a frozen Redis (socket open, no replies) is detected after consecutive timeouts, and recovery follows', async () => {
+    const customer = api.customer()
+    redis.process.kill('SIGSTOP')
+    try {
+      // Each request waits at most the command timeout; after a few, writes fail fast.
+      for (let i = 0; i < 6 && api.app.redis.health.up; i++) await api.app.inject({ method: 'GET', url: '/me', headers: customer.auth })
+      assert.equal(api.app.redis.health.up, false)
+      const write = await timed(() => createJob(customer.auth))
+      assert.equal(write.result.statusCode, 503)
+      assert.ok(write.ms < 1_000)
+    } finally {
+      redis.process.kill('SIGCONT')
+    }
+    await until(() => api.app.redis.health.up)
+    assert.equal((await createJob(customer.auth)).statusCode, 202)
+  })
 })

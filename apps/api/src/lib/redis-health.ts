@@ -11,14 +11,19 @@ interface Logger {
   info(obj: object, msg: string): void
 }
 
+/** Consecutive command timeouts that mean "stuck server" rather than one slow reply under load. */
+const TIMEOUTS_FOR_OUTAGE = 3
+
 /**
- * Tracks whether a Redis client can serve commands: down on a closed connection or a timed-out
- * command (a frozen server keeps the socket open), up again on the next successful PING.
- * Logs once per outage, not once per request (PRODUCT §3: "says so in the log").
+ * Tracks whether a Redis client can serve commands: down at once on a closed connection (a killed
+ * or restarting server), down after consecutive command timeouts (a frozen server keeps the socket
+ * open), up again on the next successful PING. Logs once per outage, not once per request
+ * (PRODUCT §3: "says so in the log").
  */
 export function trackRedisHealth(client: Redis, name: string, log: Logger): RedisHealth {
   let up = client.status === 'ready'
   let probe: NodeJS.Timeout | undefined
+  let timeouts = 0
   const markDown = (reason: string) => {
     if (!up) return
     up = false
@@ -28,6 +33,7 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     }, 1_000).unref()
   }
   const markUp = () => {
+    timeouts = 0
     if (probe) clearInterval(probe)
     probe = undefined
     if (up) return
@@ -42,9 +48,13 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
   const send = client.sendCommand.bind(client)
   client.sendCommand = ((command: { promise: Promise<unknown> }, stream?: unknown) => {
     const result = send(command as never, stream as never)
-    command.promise.catch((err: Error) => {
-      if (/timed? ?out|writeable|Connection is closed/i.test(err.message)) markDown(err.message)
-    })
+    command.promise.then(
+      () => (timeouts = 0),
+      (err: Error) => {
+        if (/writeable|Connection is closed/i.test(err.message)) markDown(err.message)
+        else if (/timed? ?out/i.test(err.message) && ++timeouts >= TIMEOUTS_FOR_OUTAGE) markDown(`${timeouts} commands timed out`)
+      },
+    )
     return result
   }) as typeof client.sendCommand
   return {

@@ -25,7 +25,10 @@ export function fastFailRedisOptions(): RedisOptions {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 500,
-    commandTimeout: 80,
+    // A healthy Redis answers in well under a millisecond; 500 ms means stuck, not busy (a loaded
+    // 2-core box can stall a reply for tens of milliseconds). A dead Redis fails at once anyway:
+    // no offline queue, and the closed socket marks it down immediately.
+    commandTimeout: 500,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: false,
   }
