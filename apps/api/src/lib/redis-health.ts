@@ -24,9 +24,11 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
   let up = client.status === 'ready'
   let probe: NodeJS.Timeout | undefined
   let timeouts = 0
+  let outage = false
   const markDown = (reason: string) => {
     if (!up) return
     up = false
+    outage = true
     log.warn({ redis: name, reason }, `Redis (${name}) unreachable: writes answer 503, reads are not rate-limited, enqueues wait for the sweeper`)
     probe ??= setInterval(() => {
       client.ping().then(() => markUp(), () => {})
@@ -38,7 +40,8 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     probe = undefined
     if (up) return
     up = true
-    log.info({ redis: name }, `Redis (${name}) is reachable again`)
+    if (outage) log.info({ redis: name }, `Redis (${name}) is reachable again`)
+    outage = false
   }
   client.on('ready', markUp)
   client.on('close', () => markDown('connection closed'))

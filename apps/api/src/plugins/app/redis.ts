@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -47,6 +48,13 @@ export default fp(
     // Errors are tracked by the health monitor; without listeners ioredis logs each retry.
     queue.on('error', () => {})
     const health = trackRedisHealth(fast, 'api', app.log)
+    // Serve only once connected, or knowingly degraded: a first request must not race the
+    // connection and be refused as if Redis were down.
+    const connected = await Promise.race([
+      once(fast, 'ready').then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
+    ])
+    if (!connected) app.log.warn('Redis unreachable at startup: serving reads; writes answer 503 until it connects')
     app.decorate('redis', { fast, queue, health })
     app.addHook('onClose', async () => {
       health.close()
