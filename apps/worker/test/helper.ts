@@ -109,21 +109,25 @@ export function startTestWorker(env: WorkerTestEnv, options: WorkerOptions = {},
 }
 
 /** A worker for the whole test file (started in `before`, closed in `after`). */
-export function useWorker(env: WorkerTestEnv, options: WorkerOptions | (() => WorkerOptions) = {}): { worker: RunningWorker } {
+export function useWorker(env: WorkerTestEnv, options: WorkerOptions | (() => Promise<WorkerOptions>) = {}): { worker: RunningWorker } {
   const holder = {} as { worker: RunningWorker }
   before(async () => {
+    // Root-level hooks of different helpers are not ordered: wait for what this one needs.
     await env.ready
-    holder.worker = await startTestWorker(env, typeof options === 'function' ? options() : options)
+    holder.worker = await startTestWorker(env, typeof options === 'function' ? await options() : options)
   })
   after(() => holder.worker?.close())
   return holder
 }
 
 /** Virtual printers for the whole test file; `speed` 60 makes a print last about 2 s. */
-export function useFarm(printers: FarmPrinterSpec[], speed: number): { farm: PrinterFarm } {
-  const holder = {} as { farm: PrinterFarm }
+export function useFarm(printers: FarmPrinterSpec[], speed: number): { farm: PrinterFarm; ready: Promise<PrinterFarm> } {
+  const holder = {} as { farm: PrinterFarm; ready: Promise<PrinterFarm> }
+  let ready!: (farm: PrinterFarm) => void
+  holder.ready = new Promise((resolve) => (ready = resolve))
   before(async () => {
     holder.farm = await startPrinterFarm({ printers, speed, reportIntervalMs: 250 })
+    ready(holder.farm)
   })
   after(() => holder.farm?.stop())
   return holder

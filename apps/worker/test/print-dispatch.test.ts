@@ -8,7 +8,7 @@ import { assertAuditVerifies, cancelAsApi, createPrintJob, printJob, registerPri
 const env = useWorkerEnv()
 // speed 30: PREPARE ≈ 0.3 s, printing ≈ 4 s.
 const printers = useFarm([{ model: 'X1C' }, { model: 'X1C' }, { model: 'P1S' }], 30)
-const running = useWorker(env, () => ({ extraCaPems: [printers.farm.caPem] }))
+const running = useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem] }))
 const ids: string[] = []
 
 const statusRow = (printerId: string) => withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.printerStatus.findUnique({ where: { printerId } }))

@@ -11,7 +11,7 @@ const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }, { model: 'A1M' }],
 /** Every log line of the worker, to prove access codes never reach them. */
 const lines: string[] = []
 const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) })
-const running = useWorker(env, () => ({ extraCaPems: [printers.farm.caPem], logger: pino({ level: 'debug' }, sink) }))
+const running = useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem], logger: pino({ level: 'debug' }, sink) }))
 
 const statusOf = (printerId: string) => withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.printerStatus.findUnique({ where: { printerId } }))
 
