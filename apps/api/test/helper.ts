@@ -52,6 +52,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     DEFAULT_MONTHLY_QUOTA: 20,
     PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     MAX_MODEL_BYTES: 200 * 1024 * 1024,
+    QUEUE_PREFIX: 'pf',
     ROLE_CACHE_TTL_MS: 1_000,
     ...overrides,
   }

@@ -5,11 +5,9 @@ import { loadConfigOrExit, WorkerEnvSchema } from '@printforge/config'
 import { startWorker } from './worker.js'
 
 const config = loadConfigOrExit(WorkerEnvSchema, process.env, 'printforge-worker')
-// Two knobs outside the shared schema: the BullMQ prefix (shared with the API, `pf` by default)
-// and the job lock, i.e. how soon a killed worker's job is taken over (tests shorten it).
-const lockMs = Number(process.env['WORKER_LOCK_MS'] || 30_000)
+const lockMs = config.WORKER_LOCK_MS
 const worker = await startWorker(config, {
-  queuePrefix: process.env['QUEUE_PREFIX'] || 'pf',
+  queuePrefix: config.QUEUE_PREFIX,
   lockDurationMs: lockMs,
   stalledIntervalMs: Math.min(lockMs, 30_000),
 }).catch((err: Error) => {

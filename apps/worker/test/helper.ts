@@ -38,6 +38,8 @@ export function workerConfig(base: { appUrl: string; bucket: string; redisUrl?: 
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    QUEUE_PREFIX: 'pf',
+    WORKER_LOCK_MS: 30_000,
     DATABASE_URL: base.appUrl,
     DATABASE_POOL_MAX: 8,
     DATABASE_TX_TIMEOUT_MS: 5_000,

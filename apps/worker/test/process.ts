@@ -22,8 +22,9 @@ export async function caFile(pem: string): Promise<string> {
 /** Starts `src/main.ts` with `config` as its environment; resolves once it logged "worker started". */
 export function spawnWorker(config: WorkerConfig, extra: Record<string, string>): Promise<WorkerProcess> {
   const root = findRepoRoot()
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', ...extra }
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' }
   for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = String(v)
+  Object.assign(env, extra) // explicit overrides (queue prefix, lock) win over the config's defaults
   env['LOG_LEVEL'] = 'info'
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

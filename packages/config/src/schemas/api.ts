@@ -31,6 +31,8 @@ export const ApiEnvSchema = Type.Object({
   PRINTER_KEYS: Secret('key-list'),
   /** Upper bound of a sliced model upload (POST /manufacturing/create). */
   MAX_MODEL_BYTES: Type.Integer({ minimum: 1024, maximum: 2 * 1024 ** 3, default: 200 * 1024 * 1024 }),
+  /** BullMQ key prefix shared with the worker. */
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
 })
 
 export type ApiConfig = Static<typeof ApiEnvSchema>

@@ -19,6 +19,10 @@ export const WorkerEnvSchema = Type.Object({
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
   /** How long SIGTERM waits for running jobs before handing them back. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 20_000 }),
+  /** BullMQ key prefix, shared with the API (tests use a random one). */
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
+  /** Job lock: how soon a killed worker's job is taken over by another. */
+  WORKER_LOCK_MS: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 30_000 }),
 })
 
 export type WorkerConfig = Static<typeof WorkerEnvSchema>
