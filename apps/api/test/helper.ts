@@ -97,7 +97,8 @@ export function useApi(
     }
   })
   after(async () => {
-    await api.app?.close()
+    // Bounded: a close that hangs must fail this file, not stall the whole run.
+    await Promise.race([api.app?.close(), new Promise((r) => setTimeout(r, 15_000).unref())])
     await api.db?.$disconnect()
     await api.database?.drop()
   })

@@ -23,7 +23,13 @@ function runNodeTests(testFiles: string[], env: Record<string, string>): Promise
   const concurrency = String(Math.max(2, os.availableParallelism() * 2))
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...testFiles],
+    [
+      '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec',
+      // A leaked handle must not keep a finished file's process (and CI) alive, and no single
+      // test may hang the run: fail it after 10 minutes instead.
+      '--test-force-exit', '--test-timeout=600000',
+      ...testFiles,
+    ],
     { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' },
   )
   const forward = (signal: NodeJS.Signals) => child.kill(signal)

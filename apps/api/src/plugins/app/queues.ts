@@ -36,7 +36,9 @@ export default fp(
       },
     })
     app.addHook('onClose', async () => {
-      await Promise.all(Object.values(raw).map((q) => q.close().catch(() => {})))
+      // Bounded: a Queue whose connection is already gone can wait forever for it to close.
+      const bounded = (q: Queue) => Promise.race([q.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())])
+      await Promise.all(Object.values(raw).map(bounded))
     })
   },
   { name: 'queues', dependencies: ['redis'] },
