@@ -28,6 +28,7 @@ const api = spawnApi({
   NODE_ENV: 'production', LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info', DATABASE_URL: database.appUrl, DATABASE_POOL_MAX: process.env['BENCH_POOL'] ?? '8', REDIS_URL: redis.url,
   S3_ENDPOINT: env.s3.endpoint, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
   JWT_SECRET: jwtSecret, API_PORT: String(apiPort), ALLOWED_ORIGINS: 'https://shop.example.com', DEFAULT_MONTHLY_QUOTA: '100',
+  PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
 })
 const hello = spawnHello(helloPort)
 const base = `http://127.0.0.1:${apiPort}`
