@@ -11,7 +11,6 @@ import queues from './plugins/app/queues.js'
 import redis from './plugins/app/redis.js'
 import services from './plugins/app/services.js'
 import storage from './plugins/app/storage.js'
-import sweeper, { type SweeperOptions } from './plugins/app/sweeper.js'
 import openapi from './plugins/external/openapi.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import securityHeaders from './plugins/external/security-headers.js'
@@ -33,7 +32,6 @@ export interface AppOptions {
   queuePrefix?: string
   /** Prefix of the API's own Redis counters (tests use a random one). */
   redisKeyPrefix?: string
-  sweeper?: SweeperOptions
   /** Where logs go (default stdout); tests capture them. */
   logStream?: NodeJS.WritableStream
 }
@@ -75,7 +73,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rateLimit)
   await app.register(openapi)
   await app.register(services)
-  await app.register(sweeper, options.sweeper ?? { intervalMs: 30_000, minAgeMs: 60_000 })
 
   await app.register(publicRoutes)
   await app.register(protectedRoutes)

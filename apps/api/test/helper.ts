@@ -79,7 +79,6 @@ export function useApi(
       config: api.config,
       queuePrefix: api.queuePrefix,
       redisKeyPrefix: `${api.queuePrefix}:`,
-      sweeper: { intervalMs: 60_000, minAgeMs: 60_000 },
       ...options,
     })
     await api.app.ready()

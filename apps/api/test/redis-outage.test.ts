@@ -5,7 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, describe, test } from 'node:test'
 import { freePort, startRedis, type RunningRedis } from '@printforge/devstack'
-import { jobIdFor } from '@printforge/jobs'
+import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { jobIdFor, requeueMissing } from '@printforge/jobs'
 import { multipart, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -28,7 +29,6 @@ const api = useApi(
     redis = await start()
     return { REDIS_URL: redis.url }
   },
-  { sweeper: { intervalMs: 60_000, minAgeMs: 0 } },
 )
 
 async function createJob(auth: Record<string, string>) {
@@ -76,7 +76,11 @@ describe('Redis down and back (PRODUCT §3, §6)', () => {
     redis = await start()
     await until(() => api.app.redis.health.up)
     assert.equal(await api.app.queues.raw.scans.getJob(jobIdFor('scan.ingest', jobId)), undefined, 'Redis lost the job')
-    await api.app.sweepQueued()
+    // The worker's maintenance sweep runs exactly this step for every queued row (requeueMissing).
+    const queued = await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.findMany({ where: { status: 'queued' }, select: { id: true } }))
+    assert.deepEqual(queued.map((r) => r.id), [jobId], 'the accepted job is still queued in the database')
+    assert.equal(await requeueMissing(api.app.queues.raw, 'scan.ingest', { scanJobId: jobId }, jobId), true)
+    assert.equal(await requeueMissing(api.app.queues.raw, 'scan.ingest', { scanJobId: jobId }, jobId), false, 'a live entry is left alone')
     const requeued = await api.app.queues.raw.scans.getJob(jobIdFor('scan.ingest', jobId))
     assert.deepEqual(requeued?.data, { scanJobId: jobId })
     assert.equal((await createJob(customer.auth)).statusCode, 202, 'writes are accepted again')

@@ -15,7 +15,7 @@ export async function startApi(env: WorkerTestEnv) {
     S3_ENDPOINT: s3.endpoint, S3_BUCKET: env.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET: secret, PRINTER_KEYS: env.config.PRINTER_KEYS,
   }, refineApiConfig)
-  const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:`, sweeper: { intervalMs: 60_000, minAgeMs: 60_000 } })
+  const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:` })
   await app.ready()
   after(() => app.close())
   /** An HS256 Medusa customer token, signed by hand (no JWT library needed for a test). */

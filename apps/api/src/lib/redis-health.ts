@@ -29,7 +29,7 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     if (!up) return
     up = false
     outage = true
-    log.warn({ redis: name, reason }, `Redis (${name}) unreachable: writes answer 503, reads are not rate-limited, enqueues wait for the sweeper`)
+    log.warn({ redis: name, reason }, `Redis (${name}) unreachable: writes answer 503, reads are not rate-limited, enqueues wait for the worker's sweep`)
     probe ??= setInterval(() => {
       client.ping().then(() => markUp(), () => {})
     }, 1_000).unref()

@@ -2,7 +2,7 @@
 // job — an enqueue that failed while Redis was down, a job Redis lost, a worker that died. Jobs
 // ids are `<name>-<rowId>`, so a sweep racing the API or another sweeper cannot double a job.
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { enqueue, jobIdFor, type JobName, type QueueName } from '@printforge/jobs'
+import { requeueMissing, type QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
 import type { Queue } from 'bullmq'
 import type { Handler } from '../processor.js'
@@ -15,8 +15,6 @@ export interface SweepDeps {
   minAgeMs: number
 }
 
-const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'])
-
 export function createSweep(deps: SweepDeps): Handler<'maintenance.sweep'> {
   return async () => {
     const cutoff = new Date(Date.now() - deps.minAgeMs)
@@ -27,20 +25,8 @@ export function createSweep(deps: SweepDeps): Handler<'maintenance.sweep'> {
       ]),
     )
     let requeued = 0
-    for (const { id } of scans) if (await requeue(deps, 'scan.ingest', { scanJobId: id }, id)) requeued++
-    for (const { id } of prints) if (await requeue(deps, 'print.dispatch', { manufacturingJobId: id }, id)) requeued++
+    for (const { id } of scans) if (await requeueMissing(deps.queues, 'scan.ingest', { scanJobId: id }, id)) requeued++
+    for (const { id } of prints) if (await requeueMissing(deps.queues, 'print.dispatch', { manufacturingJobId: id }, id)) requeued++
     if (requeued > 0) deps.log.warn({ requeued }, 'sweep re-enqueued rows that had no live queue job')
   }
-}
-
-async function requeue<N extends 'scan.ingest' | 'print.dispatch'>(deps: SweepDeps, name: N, payload: N extends 'scan.ingest' ? { scanJobId: string } : { manufacturingJobId: string }, id: string): Promise<boolean> {
-  const queue = deps.queues[name === 'scan.ingest' ? 'scans' : 'prints']
-  const existing = await queue.getJob(jobIdFor(name as JobName, id))
-  if (existing) {
-    if (LIVE.has(await existing.getState())) return false
-    // A finished queue job would block the re-add (same id): it no longer speaks for the row.
-    await existing.remove()
-  }
-  await enqueue(deps.queues, name, payload as never, id)
-  return true
 }

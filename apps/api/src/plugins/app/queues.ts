@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 declare module 'fastify' {
   interface FastifyInstance {
     queues: QueueMap & {
-      /** Adds a job after its row committed. Never throws: the sweeper re-enqueues what fails. */
+      /** Adds a job after its row committed. Never throws: the worker's maintenance sweep re-enqueues what fails. */
       enqueueAfterCommit<N extends JobName>(name: N, payload: JobPayload<N>, key: string): Promise<boolean>
       raw: Record<(typeof QUEUES)[number], Queue>
     }
@@ -29,7 +29,7 @@ export default fp(
           await enqueue(raw, name, payload, key)
           return true
         } catch (err) {
-          // The row is committed as `queued`; the sweeper will enqueue it once Redis is back.
+          // The row is committed as `queued`; the worker's maintenance sweep enqueues it once Redis is back.
           app.log.warn({ err, job: name, key }, 'enqueue failed; the sweeper will retry')
           return false
         }

@@ -9,7 +9,7 @@ declare module 'fastify' {
     redis: {
       /** rate limits, auth-failure counters, upload slots: fails fast, never queues commands */
       fast: Redis
-      /** BullMQ producer connection (same fail-fast rules; the sweeper retries later) */
+      /** BullMQ producer connection (same fail-fast rules; the worker's maintenance sweep retries later) */
       queue: Redis
       health: RedisHealth
     }
