@@ -59,29 +59,3 @@ export async function readOnce<T>(pool: pg.Pool, context: DbContext, sql: string
     client.release(broken)
   }
 }
-
-/**
- * A read-only transaction on one pooled connection with the RLS context set, in three round
- * trips: `BEGIN READ ONLY` and both `set_config(…, true)` go in one simple-protocol query (the
- * values are escaped literals: set_config cannot take bind parameters there), then `fn`'s
- * queries, then COMMIT. Transaction-local settings never outlive the transaction.
- */
-export async function withReadTx<T>(pool: pg.Pool, context: DbContext, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
-    await client.query(
-      `BEGIN READ ONLY; SELECT set_config('app.actor_id', ${client.escapeLiteral(context.actorId ?? '')}, true), ` +
-        `set_config('app.role', ${client.escapeLiteral(context.role)}, true)`,
-    )
-    const result = await fn(client)
-    await client.query('COMMIT')
-    return result
-  } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
-    throw err
-  } finally {
-    // A connection that could not even roll back is discarded, not returned to the pool.
-    client.release(broken)
-  }
-}

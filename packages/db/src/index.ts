@@ -1,5 +1,5 @@
 export { createPrismaClient, PrismaClient, type Db, type Tx, type DatabaseSettings } from './client.js'
-export { createDatabase, readOnce, withReadTx, type Database } from './database.js'
+export { createDatabase, readOnce, type Database } from './database.js'
 export { withTx, SYSTEM_CONTEXT, ANONYMOUS_CONTEXT, type DbContext, type DbRole, type TxOptions } from './context.js'
 export {
   writeAudit,

@@ -1,4 +1,4 @@
-import { withReadTx } from '@printforge/db'
+import { readOnce } from '@printforge/db'
 import type pg from 'pg'
 import type { Role } from './principal.js'
 
@@ -14,10 +14,8 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number) {
       const hit = cache.get(userId)
       if (hit && hit.expires > now) return hit.role
       // The 'user' context may read only the caller's own staff row (policy staff_read).
-      const role = await withReadTx(pool, { actorId: userId, role: 'user' }, async (client) => {
-        const { rows } = await client.query<{ role: 'operator' | 'admin' }>('SELECT role FROM staff WHERE user_id = $1', [userId])
-        return rows[0]?.role ?? 'none'
-      })
+      const [row] = await readOnce<{ role: 'operator' | 'admin' }>(pool, { actorId: userId, role: 'user' }, 'SELECT role FROM staff WHERE user_id = $1', [userId])
+      const role: Role = row?.role ?? 'none'
       if (cache.size > 10_000) cache.clear()
       cache.set(userId, { role, expires: now + ttlMs })
       return role
