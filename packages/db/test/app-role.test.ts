@@ -34,7 +34,7 @@ describe('startup check of the app role (PRODUCT §5.1)', () => {
     })
   }
 
-  test('refuses the owner role and roles that bypass RLS', async () => {
+  test('refuses the owner role, its members and roles that bypass RLS', async () => {
     await assert.rejects(check(fx.database.ownerUrl), /owns tables/)
     // BYPASSRLS is cluster-wide: use a throwaway role rather than altering printforge_app under
     // the other test files' feet.
@@ -50,6 +50,10 @@ describe('startup check of the app role (PRODUCT §5.1)', () => {
       url.password = password
       await assert.rejects(check(url.toString()), /has BYPASSRLS/)
       await assert.rejects(check(fx.database.superuserUrl), /is a superuser/)
+      // A role that may act as the owner (membership) is as dangerous as the owner itself.
+      await su.query(`ALTER ROLE ${name} NOBYPASSRLS`)
+      await su.query(`GRANT printforge_owner TO ${name}`)
+      await assert.rejects(check(url.toString()), /member of the tables' owner role/)
     } finally {
       await su.query(`DROP OWNED BY ${name}`)
       await su.query(`DROP ROLE ${name}`)
