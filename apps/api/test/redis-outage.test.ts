@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test'
 import { freePort, startRedis, type RunningRedis } from '@printforge/devstack'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { jobIdFor, requeueMissing } from '@printforge/jobs'
+import { buildApp } from '../src/app.ts'
 import { multipart, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -101,5 +102,24 @@ describe('Redis down and back (PRODUCT §3, §6)', () => {
     }
     await until(() => api.app.redis.health.up)
     assert.equal((await createJob(customer.auth)).statusCode, 202)
+  })
+
+  test('a Redis that stalls the first handshake delays the boot instead of aborting it', async () => {
+    // Frozen: the kernel still accepts the connection, but HELLO goes unanswered past the command
+    // timeout. ioredis reports that as an error and reconnects; the boot must wait for the retry.
+    redis.process.kill('SIGSTOP')
+    const thaw = setTimeout(() => redis.process.kill('SIGCONT'), 1_500)
+    try {
+      const app = await buildApp({ config: api.config, queuePrefix: api.queuePrefix, redisKeyPrefix: `${api.queuePrefix}:` })
+      try {
+        await app.ready()
+        assert.equal(app.redis.health.up, true, 'ready once Redis answers, within the 5 s boot wait')
+      } finally {
+        await app.close()
+      }
+    } finally {
+      clearTimeout(thaw)
+      redis.process.kill('SIGCONT')
+    }
   })
 })

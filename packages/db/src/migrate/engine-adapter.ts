@@ -49,7 +49,7 @@ function readCharColumns<T extends object>(queryable: T): T {
 
 function poolFor(url: string, database?: string): pg.Pool {
   const u = new URL(url)
-  return new pg.Pool({
+  const pool = new pg.Pool({
     host: u.hostname,
     port: Number(u.port || 5432),
     user: decodeURIComponent(u.username),
@@ -57,6 +57,12 @@ function poolFor(url: string, database?: string): pg.Pool {
     database: database ?? decodeURIComponent(u.pathname.slice(1)),
     max: 2,
   })
+  // pool.end() resolves before its clients' sockets have closed; a server that terminates one in
+  // that window (DROP DATABASE … WITH (FORCE), a restart) makes the idle client emit 'error',
+  // which the pool re-emits and, unheard, would crash the process. Queries in flight still fail
+  // with their own error, so nothing is hidden from the engine.
+  pool.on('error', () => {})
+  return pool
 }
 
 /**

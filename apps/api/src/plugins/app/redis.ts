@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -35,6 +34,26 @@ export function fastFailRedisOptions(): RedisOptions {
   }
 }
 
+/**
+ * Resolves true once the client is ready, false after `ms`. Not `events.once(client, 'ready')`:
+ * that rejects on the first 'error', and a handshake that times out on a loaded box (ioredis
+ * then reconnects by itself) would abort the whole boot instead of waiting for the retry.
+ */
+function readyWithin(client: Redis, ms: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    const timer = setTimeout(() => {
+      client.off('ready', onReady)
+      resolve(false)
+    }, ms).unref()
+    client.once('ready', onReady)
+  })
+}
+
 export default fp(
   async (app: FastifyInstance, options: { keyPrefix?: string }) => {
     // keyPrefix namespaces every counter (rate limits, auth failures, upload slots), so several
@@ -50,10 +69,7 @@ export default fp(
     const health = trackRedisHealth(fast, 'api', app.log)
     // Serve only once connected, or knowingly degraded: a first request must not race the
     // connection and be refused as if Redis were down.
-    const connected = await Promise.race([
-      once(fast, 'ready').then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
-    ])
+    const connected = await readyWithin(fast, 5_000)
     if (!connected) app.log.warn('Redis unreachable at startup: serving reads; writes answer 503 until it connects')
     app.decorate('redis', { fast, queue, health })
     app.addHook('onClose', async () => {
