@@ -63,6 +63,9 @@ export async function handleRequest(ctx: PrinterContext, message: unknown): Prom
       return [ack('print', req, ctx.job.resume() ? 'success' : 'failed')]
     case 'stop':
       return [ack('print', req, ctx.job.stop() ? 'success' : 'failed')]
+    case 'gcode_line':
+      // Accepted and acknowledged; the simulator moves nothing (PrintForge only sends the M400 probe).
+      return [ack('print', req, typeof req.param === 'string' ? 'success' : 'failed')]
     default:
       return [ack('print', req, 'failed', { reason: 'unsupported command' })]
   }

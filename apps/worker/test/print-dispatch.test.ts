@@ -7,7 +7,7 @@ import { assertAuditVerifies, cancelAsApi, createPrintJob, printJob, registerPri
 
 const env = useWorkerEnv()
 // speed 30: PREPARE ≈ 0.3 s, printing ≈ 4 s.
-const printers = useFarm([{ model: 'X1C' }, { model: 'X1C' }, { model: 'P1S' }], 30)
+const printers = useFarm([{ model: 'X1C' }, { model: 'X1C' }, { model: 'P1S' }, { model: 'A1' }], 30)
 const running = useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem] }))
 const ids: string[] = []
 
@@ -76,6 +76,32 @@ test('Developer Mode off is refused before anything is uploaded or sent', async 
   assert.deepEqual(transitions(job), ['queued>failed'])
   assert.equal(await locked.fileSize(`printforge/${id}.gcode.3mf`), null, 'nothing uploaded')
   assert.equal(locked.commands('print', 'project_file').length, 0)
+})
+
+test('Developer Mode off on an A1 (no fun field) is found by the probe before anything is uploaded', async () => {
+  const locked = printers.farm.printers[3]!
+  locked.setDeveloperMode(false)
+  ids[3] = await registerPrinter(env, locked, 'D A1 locked')
+  await waitFor('A1 ready', async () => (await statusRow(ids[3] as string))?.gcodeState === 'IDLE')
+  assert.equal((await statusRow(ids[3] as string))?.controlEnabled, true, 'nothing known before the probe')
+  const id = await createPrintJob(env, { printerId: ids[3] })
+  const job = await waitForJobStatus(env, id, 'failed')
+  assert.equal(job.errorCode, 'CONTROL_DISABLED')
+  assert.match(job.errorReason ?? '', /Developer Mode off.*nothing was uploaded or sent/)
+  assert.deepEqual(transitions(job), ['queued>failed'])
+  assert.equal(await locked.fileSize(`printforge/${id}.gcode.3mf`), null, 'nothing uploaded')
+  assert.equal(locked.commands('print', 'project_file').length, 0)
+  assert.deepEqual(locked.commands('print', 'gcode_line').map((c) => c.message?.print?.param), ['M400\n'])
+  await waitFor('status row shows it', async () => (await statusRow(ids[3] as string))?.controlEnabled === false)
+  // Choosing by model skips it: no A1 is control-enabled, so the job waits (retries) instead.
+  const byModel = await createPrintJob(env, { requestedModel: 'A1' })
+  await waitFor('first attempt refused', async () => {
+    const j = await running.worker.queues.prints.getJob(`print.dispatch-${byModel}`)
+    return j && j.attemptsMade >= 1 ? j : null
+  })
+  assert.equal((await printJob(env, byModel)).status, 'queued')
+  assert.equal(locked.commands('print', 'gcode_line').length, 1, 'asked once per connection')
+  await cancelAsApi(env, byModel)
 })
 
 test('a busy printer is never sent a job; the job runs once the printer is idle', async () => {

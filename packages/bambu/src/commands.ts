@@ -43,6 +43,13 @@ export const pause = (): CommandSpec => ({ cls: 'print', command: 'pause', field
 export const resume = (): CommandSpec => ({ cls: 'print', command: 'resume', fields: { param: '' }, acked: true })
 export const stop = (): CommandSpec => ({ cls: 'print', command: 'stop', fields: { param: '' }, acked: true })
 
+/**
+ * The Developer Mode probe (bambu-protocol.md §7): `M400` ("finish queued moves") is a no-op on an
+ * idle printer, and authorization firmware outside Developer Mode refuses any unsigned `gcode_line`
+ * with "mqtt message verify failed". Deliberately the only G-code this client can send.
+ */
+export const controlProbe = (): CommandSpec => ({ cls: 'print', command: 'gcode_line', fields: { param: 'M400\n' }, acked: true })
+
 export type LedNode = 'chamber_light' | 'work_light' | 'chamber_light2' | 'heatbed_light'
 export type LedMode = 'on' | 'off' | 'flashing'
 

@@ -71,6 +71,8 @@ export class BambuSession extends EventEmitter<SessionEvents> {
   private nudgedAt: number | null = null
   private failure: 'auth' | 'trust' | null = null
   private controlRefused = false
+  /** The Developer Mode probe of the current connection (a reboot, hence a reconnect, may change it). */
+  private controlProbe: { client: MqttClient; result: Promise<boolean> } | null = null
   private sequence = 1
   private connectAttempts = 0
   private closed = false
@@ -99,6 +101,30 @@ export class BambuSession extends EventEmitter<SessionEvents> {
   }
 
   get status(): PrinterStatus { return toStatus(this.intake.print, this.controlEnabled) }
+
+  /**
+   * Whether the printer takes unsigned control commands (Developer Mode on), found out before
+   * anything is uploaded. X1/H2 firmware says so in `fun`; P1/A1 firmware sends no `fun`, so ask
+   * it once per connection with `cmd.controlProbe()` (switching Developer Mode needs a reboot,
+   * which is a new connection). Only for an idle printer. Rejects when the printer cannot answer
+   * (offline, ACK_TIMEOUT); the caller decides whether that blocks.
+   */
+  async probeControl(timeoutMs?: number): Promise<boolean> {
+    if (this.intake.signatureRequired !== null || this.controlRefused) return this.controlEnabled
+    const client = this.client
+    if (client && this.controlProbe?.client === client) return this.controlProbe.result
+    this.assertReadyForJob('gcode_line')
+    const result = this.send(cmd.controlProbe(), timeoutMs).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof BambuCommandError && err.code === 'CONTROL_DISABLED') return false
+        if (this.controlProbe?.result === result) this.controlProbe = null // not an answer: ask again next time
+        throw err
+      },
+    )
+    if (client) this.controlProbe = { client, result }
+    return result
+  }
 
   /** Starts connecting; progress is reported through `connection` events. */
   start(): void {

@@ -128,4 +128,35 @@ describe('commands', () => {
     await sx.waitForStatus((x) => x.controlEnabled === true, 15_000)
     await sleep(10)
   })
+
+  test('probeControl finds Developer Mode off on a P1S before any print command, once per connection', async (t) => {
+    const f = await farm(t, { printers: [{ model: 'P1S' }, { model: 'A1' }, { model: 'X1C' }] })
+    const [locked, open, x1] = f.printers as [NonNullable<(typeof f.printers)[0]>, NonNullable<(typeof f.printers)[0]>, NonNullable<(typeof f.printers)[0]>]
+    locked.setDeveloperMode(false)
+    const sl = session(t, f, locked)
+    const so = session(t, f, open)
+    const sx = session(t, f, x1)
+    await waitUntil(() => sl.status.gcodeState === 'IDLE' && so.status.gcodeState === 'IDLE' && sx.status.gcodeState === 'IDLE', 15_000, 'idle')
+    assert.equal(await sl.probeControl(), false)
+    assert.equal(sl.status.controlEnabled, false)
+    assert.equal(await so.probeControl(), true)
+    assert.equal(await so.probeControl(), true)
+    assert.equal(await sx.probeControl(), true, 'fun answers for an X1C')
+    // The probe is the harmless M400, sent once per connection, and never to an X1C (fun says it).
+    assert.deepEqual(open.commands('print', 'gcode_line').map((c) => c.message!.print!.param), ['M400\n'])
+    assert.equal(locked.commands('print', 'gcode_line').length, 1)
+    assert.equal(x1.commands('print', 'gcode_line').length, 0)
+    assert.equal(locked.commands('print', 'project_file').length + open.commands('print', 'project_file').length, 0)
+  })
+
+  test('probeControl is refused on a busy printer: nothing is sent', async (t) => {
+    const f = await farm(t, { printers: [{ model: 'A1' }], speed: 1 })
+    const p = f.printers[0]!
+    const s = session(t, f, p)
+    await waitUntil(() => s.status.gcodeState === 'IDLE', 15_000, 'idle')
+    p.job.start({ subtaskName: 'manual', gcodeFile: 'm.gcode.3mf', taskId: '7', subtaskId: '7', projectId: '0' })
+    await s.waitForStatus((x) => x.gcodeState === 'PREPARE' || x.gcodeState === 'RUNNING', 15_000)
+    await assert.rejects(s.probeControl(), { code: 'PRINTER_BUSY' })
+    assert.equal(p.commands('print', 'gcode_line').length, 0)
+  })
 })

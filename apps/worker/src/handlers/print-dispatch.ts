@@ -1,7 +1,7 @@
 // print.dispatch (PRODUCT §4.5, §6): choose and claim a printer, upload the model over FTPS,
 // send project_file exactly once, confirm the start. Following the print to FINISH/FAILED is the
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
-import { BambuUploadError } from '@printforge/bambu'
+import { BambuCommandError, BambuUploadError } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import type { Handler, JobContext } from '../processor.js'
 import { claimPrinter, type ClaimHooks } from '../printers/claim.js'
@@ -70,11 +70,11 @@ async function dispatch(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promi
 async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promise<ManagedPrinter | null> {
   if (job.printerId) {
     const printer = await readyPrinter(deps, job.printerId, ctx)
-    if (!printer.session.status.controlEnabled) {
+    assertSendable(printer)
+    if (!(await controlEnabled(deps, printer))) {
       await failJob(deps.db, job.id, 'CONTROL_DISABLED', `Printer ${printer.info.name} has Developer Mode off: it refuses unsigned commands, so nothing was uploaded or sent.`)
       return null
     }
-    assertSendable(printer)
     // Our own claim from an earlier attempt (status uploading) stands; otherwise claim now.
     if (job.status === 'uploading') return printer
     return (await claim(deps, job.id, printer)) ? printer : null
@@ -90,6 +90,7 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
     .sort((a, b) => a.info.name.localeCompare(b.info.name) || a.info.id.localeCompare(b.info.id))
   for (const printer of candidates) {
     try {
+      if (!(await controlEnabled(deps, printer))) continue
       if (await claim(deps, job.id, printer)) return printer
       return null
     } catch (err) {
@@ -106,6 +107,24 @@ async function readyPrinter(deps: DispatchDeps, printerId: string, ctx: JobConte
     return await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
   } catch (err) {
     if (err instanceof WaitTimeout) throw new RetryableDispatchError('PRINTER_OFFLINE', `printer is ${deps.manager.get(printerId)?.session.state ?? 'gone'}`)
+    throw err
+  }
+}
+
+/**
+ * Developer Mode, known before anything is uploaded: from `fun`, an earlier refusal, or a probe
+ * (P1/A1 send no `fun`). A probe the printer does not answer leaves it unknown; the print is then
+ * tried, and a refused project_file still fails the job with CONTROL_DISABLED.
+ */
+async function controlEnabled(deps: DispatchDeps, printer: ManagedPrinter): Promise<boolean> {
+  try {
+    return await printer.session.probeControl()
+  } catch (err) {
+    if (err instanceof BambuCommandError && err.code === 'ACK_TIMEOUT') {
+      deps.log.warn({ printerId: printer.info.id }, 'Developer Mode probe unanswered; trying the print')
+      return true
+    }
+    if (err instanceof BambuCommandError) throw new RetryableDispatchError(err.code === 'PRINTER_BUSY' ? 'PRINTER_BUSY' : 'PRINTER_OFFLINE', err.message)
     throw err
   }
 }
