@@ -18,11 +18,11 @@ export async function startApi(env: WorkerTestEnv) {
   const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:` })
   await app.ready()
   after(() => app.close())
-  /** An HS256 Medusa customer token, signed by hand (no JWT library needed for a test). */
-  const token = (actorId: string) => {
+  /** An HS256 Medusa token (customer, or `user` for staff), signed by hand (no JWT library needed for a test). */
+  const token = (actorId: string, actorType: 'customer' | 'user' = 'customer') => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
     const now = Math.floor(Date.now() / 1000)
-    const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ actor_id: actorId, actor_type: 'customer', auth_identity_id: `authid_${actorId}`, app_metadata: {}, user_metadata: {}, iat: now, exp: now + 3600 })}`
+    const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ actor_id: actorId, actor_type: actorType, auth_identity_id: `authid_${actorId}`, app_metadata: {}, user_metadata: {}, iat: now, exp: now + 3600 })}`
     return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
   }
   return { app, token }
