@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import type { Logger } from '@printforge/logger'
 
 /**
  * The worker's BullMQ connection: `maxRetriesPerRequest: null` so a blocking command survives a
@@ -23,4 +24,23 @@ export async function assertNoEviction(redis: Redis): Promise<void> {
       `Refusing to start: Redis maxmemory-policy is ${policy ?? 'unknown'}; BullMQ loses jobs unless it is noeviction`,
     )
   }
+}
+
+/**
+ * Logs each Redis outage once (lost, then back) and runs `onReconnect` when the connection is
+ * ready again: a Redis that restarted without its data has lost the job schedulers too.
+ */
+export function watchRedis(redis: Redis, log: Logger, onReconnect: () => Promise<void>): void {
+  let down = false
+  redis.on('close', () => {
+    if (down) return
+    down = true
+    log.warn('Redis connection lost: running jobs go on, new ones wait; reconnecting')
+  })
+  redis.on('ready', () => {
+    if (!down) return
+    down = false
+    log.info('Redis connection back')
+    onReconnect().catch((err: Error) => log.error({ err: err.message }, 'after the Redis reconnect'))
+  })
 }

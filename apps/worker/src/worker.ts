@@ -14,7 +14,7 @@ import { PrinterManager } from './printers/manager.js'
 import { PrintFollower } from './printers/print-follower.js'
 import { StatusWriter } from './printers/status-writer.js'
 import { createProcessor, SHUTDOWN_REASON } from './processor.js'
-import { assertNoEviction, createWorkerRedis } from './redis.js'
+import { assertNoEviction, createWorkerRedis, watchRedis } from './redis.js'
 import { DEFAULT_SCHEDULES, upsertSchedules, type ScheduleSettings } from './schedules.js'
 
 export interface WorkerOptions {
@@ -108,9 +108,16 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       return worker
     })
     await Promise.all(workers.map((w) => w.waitUntilReady()))
-    if (options.schedules !== false) {
-      await upsertSchedules(queues, { ...DEFAULT_SCHEDULES, ...(typeof options.schedules === 'object' ? options.schedules : {}) })
-    }
+    const schedules = options.schedules === false ? null : { ...DEFAULT_SCHEDULES, ...(typeof options.schedules === 'object' ? options.schedules : {}) }
+    if (schedules) await upsertSchedules(queues, schedules)
+    watchRedis(redis, log, async () => {
+      // A Redis that came back empty (no AOF, failover to an empty replica) lost the schedulers
+      // with the jobs; without them the sweep that recovers every lost job would never run again.
+      if (schedules) await upsertSchedules(queues, schedules)
+      log.info({ schedules: Boolean(schedules) }, 'maintenance schedules re-asserted')
+      // Refused at boot; a Redis replaced under a running worker is reported (logged as an error).
+      await assertNoEviction(redis)
+    })
     log.info({ queues: consumed, prefix, printers: manager?.list().length ?? 0 }, 'worker started')
 
     let closing: Promise<void> | null = null

@@ -68,7 +68,10 @@ export async function createBucket(): Promise<{ bucket: string; store: ObjectSto
 }
 
 export function producerQueues(redis: Redis, prefix: string): Record<QueueName, Queue> {
-  return Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<QueueName, Queue>
+  const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<QueueName, Queue>
+  // Tests that kill Redis expect connection errors; unheard, BullMQ prints each one.
+  for (const queue of Object.values(queues)) queue.on('error', () => {})
+  return queues
 }
 
 /** A database, bucket and queue prefix of this test file's own (services are shared). */

@@ -1,0 +1,57 @@
+// Redis SIGKILLed mid-job (PRODUCT §6 "nothing lost"). This file runs its own Redis without AOF,
+// so the restart comes back empty: the worst case, where every queue entry is gone and only
+// PostgreSQL remembers what was accepted.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { after, test } from 'node:test'
+import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { freePort, startRedis, type RunningRedis } from '@printforge/devstack'
+import { enqueue } from '@printforge/jobs'
+import sharp from 'sharp'
+import { assertAuditVerifies, createScanJob, scanJob, useWorker, useWorkerEnv, waitFor } from './helper.ts'
+
+const port = await freePort()
+const password = randomBytes(24).toString('base64url')
+const dir = await mkdtemp(path.join(os.tmpdir(), 'pfw-redis-kill-'))
+const startOwnRedis = () => startRedis({ port, password, dir, appendOnly: false })
+let redis: RunningRedis = await startOwnRedis()
+after(async () => {
+  await redis.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const env = useWorkerEnv({ REDIS_URL: redis.url })
+// The sweep every second for rows idle 2 s (production: every minute, rows idle a minute).
+useWorker(env, { printers: false, schedules: { sweepEveryMs: 1_000 }, sweepMinAgeMs: 2_000, lockDurationMs: 3_000, stalledIntervalMs: 3_000 })
+
+test('Redis SIGKILLed mid-scan and restarted empty: every accepted job finishes exactly once', async () => {
+  const image = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#777', noise: { type: 'gaussian', mean: 120, sigma: 40 } } }).jpeg().toBuffer()
+  const running = await createScanJob(env, Array.from({ length: 60 }, () => image))
+  await enqueue(env.queues, 'scan.ingest', { scanJobId: running.jobId }, running.jobId)
+  await waitFor('some images stored', async () => (await scanJob(env, running.jobId)).images.filter((i) => i.status === 'stored').length >= 3)
+
+  redis.process.kill('SIGKILL')
+  await new Promise((resolve) => redis.process.once('exit', resolve))
+  // Accepted while Redis was gone: the row committed, the enqueue never happened (the API's
+  // enqueueAfterCommit logs and returns false in exactly this case).
+  const accepted = await createScanJob(env, [image, image])
+  await new Promise((r) => setTimeout(r, 1_000))
+  assert.notEqual((await scanJob(env, running.jobId)).status, 'stored', 'still mid-job when Redis comes back')
+  redis = await startOwnRedis()
+
+  for (const { jobId, imageIds, customerId } of [running, accepted]) {
+    const job = await waitFor(`scan ${jobId} stored`, async () => {
+      const j = await scanJob(env, jobId)
+      return j.status === 'stored' ? j : null
+    }, 90_000)
+    assert.equal(job.images.filter((i) => i.status === 'stored').length, imageIds.length)
+    assert.equal((await env.store.listKeys(`scans/${customerId}/${jobId}/`)).length, imageIds.length)
+    assert.deepEqual(await env.store.listKeys(`quarantine/${jobId}/`), [])
+    const audits = await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.auditLog.findMany({ where: { action: 'scan.stored', targetId: { in: [...imageIds, jobId] } } }))
+    assert.equal(audits.length, imageIds.length + 1, 'each image and the job audited exactly once')
+  }
+  await assertAuditVerifies(env.db)
+})
