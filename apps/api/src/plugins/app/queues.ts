@@ -18,7 +18,10 @@ export default fp(
   async (app: FastifyInstance, options: { prefix?: string }) => {
     const prefix = options.prefix ?? 'pf'
     const raw = Object.fromEntries(
-      QUEUES.map((name) => [name, new Queue(name, { connection: app.redis.queue, prefix })]),
+      // skipVersionCheck: BullMQ's INFO at init would, if it timed out once (a slow reply on a
+      // loaded box), leave the Queue's connection promise rejected for the life of the process:
+      // every enqueue would fail until a restart. The worker checks the server on its own connection.
+      QUEUES.map((name) => [name, new Queue(name, { connection: app.redis.queue, prefix, skipVersionCheck: true })]),
     ) as Record<(typeof QUEUES)[number], Queue>
     for (const queue of Object.values(raw)) queue.on('error', () => {})
     app.decorate('queues', {
