@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { Readable } from 'node:stream'
@@ -11,6 +11,12 @@ export interface ObjectStore {
    * whatever the object's size. `signal` aborts the upload and cleans up its parts.
    */
   putStream(key: string, body: Readable, contentType: string, signal?: AbortSignal): Promise<void>
+  /**
+   * Stores a buffer in one PUT whose SigV4 payload hash is `sha256` (hex), already computed by the
+   * caller, so the SDK does not hash the body a second time. S3 and R2 reject a body that does not
+   * match it (XAmzContentSHA256Mismatch); s3rver, the local stand-in, does not check.
+   */
+  putBuffer(key: string, data: Buffer, contentType: string, sha256: string): Promise<void>
   /** Deletes the keys (missing keys are not an error), 1000 per request. */
   deleteKeys(keys: string[]): Promise<void>
   /** Every key under `prefix`. */
@@ -40,6 +46,20 @@ export function createObjectStore(client: S3Client, bucket: string): ObjectStore
       } finally {
         signal?.removeEventListener('abort', abort)
       }
+    },
+    async putBuffer(key, data, contentType, sha256) {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new TypeError('putBuffer: sha256 must be 64 lowercase hex digits')
+      const command = new PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentType: contentType, ContentLength: data.length })
+      // The signer uses an x-amz-content-sha256 header already present instead of hashing the body.
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers?: Record<string, string> }
+          if (request.headers) request.headers['x-amz-content-sha256'] = sha256
+          return next(args)
+        },
+        { step: 'build', name: 'precomputedPayloadHash' },
+      )
+      await client.send(command)
     },
     async deleteKeys(keys) {
       for (let i = 0; i < keys.length; i += 1000) {

@@ -2,7 +2,7 @@
 // re-encoded, hashed and stored under scans/<customer>/<job>/<image>.<ext>; then its quarantine
 // object goes. A bad image fails alone. Idempotent: stored images are skipped on a re-run, object
 // keys are deterministic (a re-put overwrites, never duplicates), row updates are conditional.
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { SYSTEM_CONTEXT, withTx, writeAudit, type Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
 import { quarantinePrefix, scanKey, type ObjectStore } from '@printforge/storage'
@@ -68,7 +68,7 @@ async function ingestImage(deps: ScanDeps, job: Job, image: Image): Promise<void
     return failImage(deps, job, image, err.message)
   }
   const storageKey = scanKey(job.customerId, job.id, image.id, out.ext)
-  await deps.store.putStream(storageKey, Readable.from([out.data]), out.contentType)
+  await deps.store.putBuffer(storageKey, out.data, out.contentType, out.sha256)
   await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
     const { count } = await tx.scanImage.updateMany({
       where: { id: image.id, status: 'quarantined' },

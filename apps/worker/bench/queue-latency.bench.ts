@@ -1,29 +1,23 @@
-// npm run bench (worker): scan ingest throughput on 12 MP JPEGs (PRODUCT §10: ≥ 20 images/s on
-// one worker process per core) and API-commit → worker-start latency at idle (p99 ≤ 50 ms).
-// Runs against the throwaway services of run-benches; bounded, stops itself.
+// npm run bench (queue latency): API commit → worker start at idle (PRODUCT §10: p99 ≤ 50 ms). A
+// row commits, the job is enqueued after the commit as the API does, and the worker's `active`
+// event closes the clock. Runs against the throwaway services of run-benches; bounded.
 import { randomBytes, randomUUID } from 'node:crypto'
-import os from 'node:os'
-import { Readable } from 'node:stream'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { createPrismaClient, SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { createTestDatabase, testEnvironment } from '@printforge/devstack'
 import { enqueue, QUEUES, type QueueName } from '@printforge/jobs'
 import { createLogger } from '@printforge/logger'
-import { createObjectStore, createS3Client, quarantineKey } from '@printforge/storage'
+import { createS3Client } from '@printforge/storage'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import sharp from 'sharp'
 import { startWorker } from '../src/worker.ts'
 
-const IMAGES = 48
 const LATENCY_SAMPLES = 300
-const cores = os.availableParallelism()
 const env = testEnvironment()
 const database = await createTestDatabase()
 const bucket = `pfb-${randomBytes(5).toString('hex')}`
 const s3 = createS3Client({ endpoint: env.s3.endpoint, region: 'auto', bucket, accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey })
 await s3.send(new CreateBucketCommand({ Bucket: bucket }))
-const store = createObjectStore(s3, bucket)
 const db = createPrismaClient({ url: database.appUrl, poolMax: 4 })
 const prefix = `pfb${randomBytes(4).toString('hex')}`
 const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null })
@@ -31,45 +25,13 @@ const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connectio
 const config = {
   NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.appUrl, DATABASE_POOL_MAX: 8, DATABASE_TX_TIMEOUT_MS: 5_000,
   REDIS_URL: env.redisUrl, S3_ENDPOINT: env.s3.endpoint, S3_REGION: 'auto', S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId,
-  S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: cores * 2,
+  S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2,
   PRINT_CONCURRENCY: 8, JOB_RETENTION_DAYS: 90, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_MS: 5_000,
   QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000,
 } as const
 const worker = await startWorker(config, { queuePrefix: prefix, logger: createLogger({ name: 'bench', level: 'silent' }), printers: false, schedules: false, queues: ['scans'] })
 
 try {
-  // ---- scan ingest: a photo-like 12 MP JPEG (gradient + grain), the same bytes for every upload
-  const photo = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#6a8caf', noise: { type: 'gaussian', mean: 110, sigma: 18 } } })
-    .jpeg({ quality: 88 })
-    .toBuffer()
-  const jobs: string[] = []
-  for (let j = 0; j < IMAGES / 6; j++) {
-    const jobId = randomUUID()
-    const imageIds = Array.from({ length: 6 }, () => randomUUID())
-    await Promise.all(imageIds.map((id) => store.putStream(quarantineKey(jobId, id), Readable.from([photo]), 'image/jpeg')))
-    await withTx(db, SYSTEM_CONTEXT, (tx) =>
-      tx.scanJob.create({
-        data: {
-          id: jobId, customerId: 'cus_bench', title: 'bench', imageCount: 6,
-          images: { createMany: { data: imageIds.map((id) => ({ id, customerId: 'cus_bench', originalFilename: 'p.jpg', contentType: 'image/jpeg', bytes: photo.length, quarantineKey: quarantineKey(jobId, id) })) } },
-        },
-      }),
-    )
-    jobs.push(jobId)
-  }
-  const started = performance.now()
-  for (const jobId of jobs) await enqueue(queues, 'scan.ingest', { scanJobId: jobId }, jobId)
-  for (;;) {
-    const done = await withTx(db, SYSTEM_CONTEXT, (tx) => tx.scanJob.count({ where: { id: { in: jobs }, status: { in: ['stored', 'failed'] } } }))
-    if (done === jobs.length) break
-    if (performance.now() - started > 300_000) throw new Error('scan ingest did not finish within 5 minutes')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  const seconds = (performance.now() - started) / 1000
-  const stored = await withTx(db, SYSTEM_CONTEXT, (tx) => tx.scanImage.count({ where: { jobId: { in: jobs }, status: 'stored' } }))
-  console.log(`scan ingest: ${stored}/${IMAGES} 12 MP JPEGs (${(photo.length / 1e6).toFixed(1)} MB each) in ${seconds.toFixed(1)} s = ${(stored / seconds).toFixed(1)} images/s ` +
-    `on one process with SCAN_CONCURRENCY=${cores * 2} (${cores} cores; ${(stored / seconds / cores).toFixed(1)} images/s per core; target ≥ 20 images/s)`)
-
   // ---- API commit → worker start, at idle: commit a row, enqueue after commit, time until the worker takes it
   const committedAt = new Map<string, number>()
   const latencies: number[] = []
