@@ -91,7 +91,8 @@ export function useWorkerEnv(overrides: Partial<WorkerConfig> = {}): WorkerTestE
     ready()
   })
   after(async () => {
-    await Promise.all(Object.values(env.queues ?? {}).map((q) => q.close()))
+    // Bounded: a close that hangs (Redis gone) must fail this file, not stall the whole run.
+    await within(Promise.all(Object.values(env.queues ?? {}).map((q) => q.close())), 15_000, 'closing the producer queues')
     env.redis?.disconnect()
     await env.db?.$disconnect()
     await env.database?.drop()
@@ -121,8 +122,18 @@ export function useWorker(env: WorkerTestEnv, options: WorkerOptions | (() => Pr
     await env.ready
     holder.worker = await startTestWorker(env, typeof options === 'function' ? await options() : options)
   })
-  after(() => holder.worker?.close())
+  after(() => within(holder.worker?.close(), 30_000, 'closing the worker'))
   return holder
+}
+
+/** Rejects when `promise` takes longer than `ms`. */
+async function within(promise: Promise<unknown> | undefined, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)))])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Virtual printers for the whole test file; `speed` 60 makes a print last about 2 s. */

@@ -18,14 +18,16 @@ const password = randomBytes(24).toString('base64url')
 const dir = await mkdtemp(path.join(os.tmpdir(), 'pfw-redis-kill-'))
 const startOwnRedis = () => startRedis({ port, password, dir, appendOnly: false })
 let redis: RunningRedis = await startOwnRedis()
-after(async () => {
-  await redis.stop()
-  await rm(dir, { recursive: true, force: true })
-})
 
 const env = useWorkerEnv({ REDIS_URL: redis.url })
 // The sweep every second for rows idle 2 s (production: every minute, rows idle a minute).
 useWorker(env, { printers: false, schedules: { sweepEveryMs: 1_000 }, sweepMinAgeMs: 2_000, lockDurationMs: 3_000, stalledIntervalMs: 3_000 })
+// Declared after the helpers so it runs after them (after hooks run in declaration order): the
+// worker and the queues close against a live Redis, or their commands wait for it forever.
+after(async () => {
+  await redis.stop()
+  await rm(dir, { recursive: true, force: true })
+})
 
 test('Redis SIGKILLed mid-scan and restarted empty: every accepted job finishes exactly once', async () => {
   const image = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#777', noise: { type: 'gaussian', mean: 120, sigma: 40 } } }).jpeg().toBuffer()
