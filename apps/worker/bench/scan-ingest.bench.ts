@@ -39,7 +39,7 @@ function spawnWorker(): Promise<ChildProcess> {
     env: {
       PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: database.appUrl, REDIS_URL: env.redisUrl,
       S3_ENDPOINT: env.s3.endpoint, S3_REGION: 'auto', S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-      PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, QUEUE_PREFIX: prefix, SCAN_CONCURRENCY: '2',
+      PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, QUEUE_PREFIX: prefix, SCAN_CONCURRENCY: '2', WORKER_QUEUES: 'scans',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

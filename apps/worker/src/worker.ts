@@ -23,9 +23,9 @@ export interface WorkerOptions {
   logger?: Logger
   /** PEMs trusted for printer TLS besides Bambu's; default: the file at PRINTER_EXTRA_CA. */
   extraCaPems?: string[]
-  /** Queues this process consumes. Default: all. */
+  /** Queues this process consumes. Default: WORKER_QUEUES (all three unless set). */
   queues?: readonly QueueName[]
-  /** Follow printers and keep sessions. Default true (false for scan-only processes, benchmarks). */
+  /** Follow printers and keep sessions. Default: when WORKER_QUEUES includes `prints`. */
   printers?: boolean
   /** Upsert the maintenance schedules at start (false: none); partial values override the defaults. */
   schedules?: boolean | Partial<ScheduleSettings>
@@ -76,7 +76,10 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     let manager: PrinterManager | null = null
     let follower: PrintFollower | null = null
     let writer: StatusWriter | null = null
-    if (options.printers !== false) {
+    const configured = [...new Set(config.WORKER_QUEUES.split(','))] as QueueName[]
+    // Sessions only where prints are consumed: real printers accept few MQTT clients.
+    const withPrinters = options.printers ?? configured.includes('prints')
+    if (withPrinters) {
       const pollMs = options.printerPollMs ?? 2_000
       manager = new PrinterManager({ db, keyring, extraCaPems, log: log.child({ component: 'printers' }), pollMs, sessionOptions: options.sessionOptions })
       writer = new StatusWriter({ db, log, manager, throttleMs: options.statusThrottleMs ?? 1_000 })
@@ -97,7 +100,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       hooks: options.hooks ?? {},
     })
     const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1 }
-    const consumed = options.queues ?? (manager ? QUEUES : QUEUES.filter((q) => q !== 'prints'))
+    const consumed = options.queues ?? (manager ? configured : configured.filter((q) => q !== 'prints'))
     const workers = consumed.map((q) => {
       const worker = new Worker(q, createProcessor(q, handlers, log), {
         connection: redis, prefix, concurrency: concurrency[q],

@@ -40,6 +40,7 @@ export function workerConfig(base: { appUrl: string; bucket: string; redisUrl?: 
     LOG_LEVEL: 'silent',
     QUEUE_PREFIX: 'pf',
     WORKER_LOCK_MS: 30_000,
+    WORKER_QUEUES: 'scans,prints,maintenance',
     DATABASE_URL: base.appUrl,
     DATABASE_POOL_MAX: 8,
     DATABASE_TX_TIMEOUT_MS: 5_000,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { describe, test } from 'node:test'
 import { parseEnv } from 'node:util'
 import { Type } from 'typebox'
-import { CliEnvSchema, ConfigError, ENV_EXAMPLE_SECRETS, loadConfig, Secret } from '../src/index.ts'
+import { CliEnvSchema, ConfigError, ENV_EXAMPLE_SECRETS, loadConfig, Secret, WorkerEnvSchema } from '../src/index.ts'
 
 const strong = 'x'.repeat(40)
 const url = (password: string) => `postgresql://printforge_app:${password}@127.0.0.1:5432/printforge`
@@ -78,5 +78,17 @@ describe('configuration secrets (PRODUCT §8)', () => {
   test('non-secret values are validated and named too', () => {
     assert.match(problemsOf(() => loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), DATABASE_POOL_MAX: '0' })).DATABASE_POOL_MAX ?? '', /./)
     assert.ok('NODE_ENV' in problemsOf(() => loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), NODE_ENV: 'prod' })))
+  })
+
+  test('WORKER_QUEUES lists known queues only; the default consumes all three', () => {
+    const worker = {
+      DATABASE_URL: url(strong), REDIS_URL: `redis://:${strong}@127.0.0.1:6379`, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'printforge',
+      S3_ACCESS_KEY_ID: 'printforge-key', S3_SECRET_ACCESS_KEY: strong, PRINTER_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    }
+    assert.equal(loadConfig(WorkerEnvSchema, worker).WORKER_QUEUES, 'scans,prints,maintenance')
+    assert.equal(loadConfig(WorkerEnvSchema, { ...worker, WORKER_QUEUES: 'scans' }).WORKER_QUEUES, 'scans')
+    for (const bad of ['scan', 'scans,', 'scans, prints', 'scans,emails']) {
+      assert.ok('WORKER_QUEUES' in problemsOf(() => loadConfig(WorkerEnvSchema, { ...worker, WORKER_QUEUES: bad })), bad)
+    }
   })
 })

@@ -21,6 +21,12 @@ export const WorkerEnvSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 20_000 }),
   /** BullMQ key prefix, shared with the API (tests use a random one). */
   QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
+  /**
+   * Queues this process consumes, comma-separated. Only a process that consumes `prints` opens
+   * printer sessions: real printers take few MQTT clients, so scale scans with `scans`-only
+   * processes (one per core) next to a single full worker.
+   */
+  WORKER_QUEUES: Type.String({ pattern: '^(scans|prints|maintenance)(,(scans|prints|maintenance))*$', default: 'scans,prints,maintenance' }),
   /** Job lock: how soon a killed worker's job is taken over by another. */
   WORKER_LOCK_MS: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 30_000 }),
 })
