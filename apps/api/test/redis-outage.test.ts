@@ -6,6 +6,7 @@ import path from 'node:path'
 import { after, describe, test } from 'node:test'
 import { freePort, startRedis, type RunningRedis } from '@printforge/devstack'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { Redis } from 'ioredis'
 import { jobIdFor, requeueMissing } from '@printforge/jobs'
 import { buildApp } from '../src/app.ts'
 import { multipart, useApi } from './helper.ts'
@@ -102,6 +103,29 @@ describe('Redis down and back (PRODUCT §3, §6)', () => {
     }
     await until(() => api.app.redis.health.up)
     assert.equal((await createJob(customer.auth)).statusCode, 202)
+  })
+
+  test('the enqueue connection dropping alone pauses writes until it is back; then jobs enqueue at once', async () => {
+    const customer = api.customer()
+    // Server side, kill only the API's BullMQ producer connection (found by its client name).
+    const admin = new Redis(redis.url)
+    try {
+      const clients = String(await admin.client('LIST'))
+      const id = /id=(\d+) .*name=printforge-api-queue /.exec(clients)?.[1]
+      assert.ok(id, 'the producer connection is named')
+      await admin.client('KILL', 'ID', id)
+    } finally {
+      admin.disconnect()
+    }
+    // Polled finely: the client reconnects by itself within a few hundred milliseconds.
+    let sawDown = false
+    for (const deadline = Date.now() + 2_000; !sawDown && Date.now() < deadline; await new Promise((r) => setTimeout(r, 5))) sawDown = !api.app.redis.health.up
+    assert.ok(sawDown, 'writes pause (503) while the enqueue connection is down')
+    await until(() => api.app.redis.health.up)
+    const created = await createJob(customer.auth)
+    assert.equal(created.statusCode, 202)
+    const jobId: string = created.json().job.id
+    assert.ok(await api.app.queues.raw.scans.getJob(jobIdFor('scan.ingest', jobId)), 'enqueued directly, not left to the sweep')
   })
 
   test('a Redis that stalls the first handshake delays the boot instead of aborting it', async () => {

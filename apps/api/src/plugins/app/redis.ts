@@ -64,12 +64,23 @@ export default fp(
       commandTimeout: 1_000,
       connectionName: 'printforge-api-queue',
     })
-    // Errors are tracked by the health monitor; without listeners ioredis logs each retry.
-    queue.on('error', () => {})
-    const health = trackRedisHealth(fast, 'api', app.log)
+    // Writes need both: a write accepted while the enqueue connection is still reconnecting would
+    // leave its job to the worker's sweep, a minute later. The trackers also listen for errors
+    // (without listeners ioredis logs each retry).
+    const fastHealth = trackRedisHealth(fast, 'api', app.log)
+    const queueHealth = trackRedisHealth(queue, 'api-queue', app.log)
+    const health: RedisHealth = {
+      get up() {
+        return fastHealth.up && queueHealth.up
+      },
+      close() {
+        fastHealth.close()
+        queueHealth.close()
+      },
+    }
     // Serve only once connected, or knowingly degraded: a first request must not race the
     // connection and be refused as if Redis were down.
-    const connected = await readyWithin(fast, 5_000)
+    const connected = (await Promise.all([readyWithin(fast, 5_000), readyWithin(queue, 5_000)])).every(Boolean)
     if (!connected) app.log.warn('Redis unreachable at startup: serving reads; writes answer 503 until it connects')
     app.decorate('redis', { fast, queue, health })
     app.addHook('onClose', async () => {
