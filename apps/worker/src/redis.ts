@@ -28,19 +28,27 @@ export async function assertNoEviction(redis: Redis): Promise<void> {
 
 /**
  * Logs each Redis outage once (lost, then back) and runs `onReconnect` when the connection is
- * ready again: a Redis that restarted without its data has lost the job schedulers too.
+ * ready again: a Redis that restarted without its data has lost the job schedulers too. Returns
+ * the function that stops watching.
  */
-export function watchRedis(redis: Redis, log: Logger, onReconnect: () => Promise<void>): void {
+export function watchRedis(redis: Redis, log: Logger, onReconnect: () => Promise<void>): () => void {
   let down = false
-  redis.on('close', () => {
+  const onClose = () => {
     if (down) return
     down = true
     log.warn('Redis connection lost: running jobs go on, new ones wait; reconnecting')
-  })
-  redis.on('ready', () => {
+  }
+  const onReady = () => {
     if (!down) return
     down = false
     log.info('Redis connection back')
     onReconnect().catch((err: Error) => log.error({ err: err.message }, 'after the Redis reconnect'))
-  })
+  }
+  redis.on('close', onClose)
+  redis.on('ready', onReady)
+  // Returned for shutdown: closing the connection on purpose is not an outage.
+  return () => {
+    redis.off('close', onClose)
+    redis.off('ready', onReady)
+  }
 }

@@ -113,7 +113,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     await Promise.all(workers.map((w) => w.waitUntilReady()))
     const schedules = options.schedules === false ? null : { ...DEFAULT_SCHEDULES, ...(typeof options.schedules === 'object' ? options.schedules : {}) }
     if (schedules) await upsertSchedules(queues, schedules)
-    watchRedis(redis, log, async () => {
+    const unwatch = watchRedis(redis, log, async () => {
       // A Redis that came back empty (no AOF, failover to an empty replica) lost the schedulers
       // with the jobs; without them the sweep that recovers every lost job would never run again.
       if (schedules) await upsertSchedules(queues, schedules)
@@ -121,6 +121,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       // Refused at boot; a Redis replaced under a running worker is reported (logged as an error).
       await assertNoEviction(redis)
     })
+    // Cleanups run last-first: this one before the connection is closed on purpose.
+    cleanups.push(async () => unwatch())
     log.info({ queues: consumed, prefix, printers: manager?.list().length ?? 0 }, 'worker started')
 
     let closing: Promise<void> | null = null
@@ -134,19 +136,27 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
 
 /**
  * SIGTERM: stop taking jobs and let running ones finish for `graceMs`; then abort them, which
- * hands each back to its queue (processor.ts) for another worker, and force-close.
+ * hands each back to its queue (processor.ts) for another worker. Bounded throughout: BullMQ's
+ * close can wait forever on a blocking connection that is still reconnecting after a Redis
+ * outage (taskforcesh/bullmq#4656), and a repeated close(true) only returns that same promise.
  */
 async function shutdown(workers: Worker[], graceMs: number, log: Logger): Promise<void> {
   const closing = Promise.all(workers.map((w) => w.close()))
-  let timer: NodeJS.Timeout | undefined
-  const timedOut = await Promise.race([
-    closing.then(() => false),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
-  ])
-  clearTimeout(timer)
-  if (!timedOut) return
+  if (await settlesWithin(closing, graceMs)) return
   log.warn({ graceMs }, 'jobs still running after the grace period; handing them back')
   for (const w of workers) w.cancelAllJobs(SHUTDOWN_REASON)
-  await Promise.race([closing, new Promise((r) => setTimeout(r, 5_000).unref())])
-  await Promise.all(workers.map((w) => w.close(true)))
+  if (await settlesWithin(closing, 5_000)) return
+  // Our own connections close next; a job still locked by this process is taken over by another
+  // worker once its lock expires (WORKER_LOCK_MS).
+  log.warn('queue workers did not close in time; shutting down without waiting for them')
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const settled = await Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ])
+  clearTimeout(timer)
+  return settled
 }

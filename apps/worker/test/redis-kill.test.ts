@@ -6,12 +6,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { freePort, startRedis, type RunningRedis } from '@printforge/devstack'
 import { enqueue } from '@printforge/jobs'
+import pino from 'pino'
 import sharp from 'sharp'
-import { assertAuditVerifies, createScanJob, scanJob, useWorker, useWorkerEnv, waitFor } from './helper.ts'
+import { assertAuditVerifies, createScanJob, scanJob, startTestWorker, useWorker, useWorkerEnv, waitFor } from './helper.ts'
 
 const port = await freePort()
 const password = randomBytes(24).toString('base64url')
@@ -56,4 +58,22 @@ test('Redis SIGKILLed mid-scan and restarted empty: every accepted job finishes 
     assert.equal(audits.length, imageIds.length + 1, 'each image and the job audited exactly once')
   }
   await assertAuditVerifies(env.db)
+})
+
+test('the outage is logged once each way; a deliberate shutdown is not an outage', async () => {
+  const lines: string[] = []
+  const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }))
+  const worker = await startTestWorker(env, { printers: false, logger })
+  const count = (text: string) => lines.filter((l) => l.includes(text)).length
+  redis.process.kill('SIGKILL')
+  await new Promise((resolve) => redis.process.once('exit', resolve))
+  await waitFor('outage logged', () => count('Redis connection lost') > 0)
+  await new Promise((r) => setTimeout(r, 1_500)) // reconnect attempts fail meanwhile
+  redis = await startOwnRedis()
+  await waitFor('schedules re-asserted', () => count('maintenance schedules re-asserted') > 0, 15_000)
+  assert.equal(count('Redis connection lost'), 1, 'once per outage, not per retry')
+  assert.equal(count('Redis connection back'), 1)
+  await worker.close()
+  await new Promise((r) => setTimeout(r, 300)) // the socket's 'close' event comes after close() resolves
+  assert.equal(count('Redis connection lost'), 1, 'closing on purpose is not an outage')
 })
