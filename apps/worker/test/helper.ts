@@ -220,7 +220,7 @@ export const scanJob = (env: WorkerTestEnv, id: string) =>
   withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.findUniqueOrThrow({ where: { id }, include: { images: { orderBy: { id: 'asc' } } } }))
 
 /** Polls `probe` until it returns a truthy value; fails with `label` after `timeoutMs`. */
-export async function waitFor<T>(label: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(label: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -231,7 +231,7 @@ export async function waitFor<T>(label: string, probe: () => Promise<T | null | 
       last = err
     }
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${label}${last ? ` (last error: ${(last as Error).message})` : ''}`)
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
 

@@ -15,6 +15,12 @@ const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }], 15)
 useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem] }))
 
 type Api = Awaited<ReturnType<typeof startApi>>
+
+/**
+ * Waits on a probe that calls the API: polled once a second, because the API really rate-limits
+ * (100 requests a minute per actor) and a test that polled faster would be refused with 429.
+ */
+const viaApi = <T>(label: string, probe: () => Promise<T | null | false>, timeoutMs = 30_000) => waitFor(label, probe, timeoutMs, 1_000)
 type Auth = { authorization: string }
 
 async function staff(api: Api, role: 'admin' | 'operator'): Promise<Auth> {
@@ -67,7 +73,7 @@ test('through the API: register, dispatch, pause, resume, complete; a second pri
   const x1cId = await register(api, admin, x1c, 'Bay 1 X1C')
   const p1sId = await register(api, admin, p1s, 'Bay 2 P1S')
   for (const id of [x1cId, p1sId]) {
-    await waitFor('printer online through GET /printers/:id', async () => {
+    await viaApi('printer online through GET /printers/:id', async () => {
       const p = await getPrinter(api, operator, id)
       return p.online && p.gcodeState === 'IDLE' && p.controlEnabled
     })
@@ -75,13 +81,13 @@ test('through the API: register, dispatch, pause, resume, complete; a second pri
 
   // 1. A named printer: uploaded, started once, paused and resumed by an operator, completed.
   const first = await dispatch(api, admin, { printerId: x1cId })
-  await waitFor('printing', async () => (await getJob(api, operator, first)).status === 'printing' && x1c.job.gcodeState === 'RUNNING')
+  await viaApi('printing', async () => (await getJob(api, operator, first)).status === 'printing' && x1c.job.gcodeState === 'RUNNING')
   await command(api, operator, x1cId, 'pause')
   await waitFor('paused on the printer', () => x1c.job.gcodeState === 'PAUSE')
-  await waitFor('paused in GET /printers/:id', async () => (await getPrinter(api, operator, x1cId)).gcodeState === 'PAUSE')
+  await viaApi('paused in GET /printers/:id', async () => (await getPrinter(api, operator, x1cId)).gcodeState === 'PAUSE')
   await command(api, operator, x1cId, 'resume')
   await waitFor('running again', () => x1c.job.gcodeState === 'RUNNING')
-  const done = await waitFor('completed', async () => {
+  const done = await viaApi('completed', async () => {
     const j = await getJob(api, operator, first)
     return j.status === 'completed' ? j : null
   }, 60_000)
@@ -94,7 +100,7 @@ test('through the API: register, dispatch, pause, resume, complete; a second pri
 
   // 2. By model: the idle, control-enabled P1S is chosen; cancel through the API stops it.
   const second = await dispatch(api, admin, { model: 'P1S' })
-  await waitFor('printing on the P1S', async () => (await getJob(api, operator, second)).status === 'printing' && p1s.job.gcodeState === 'RUNNING')
+  await viaApi('printing on the P1S', async () => (await getJob(api, operator, second)).status === 'printing' && p1s.job.gcodeState === 'RUNNING')
   const cancel = await api.app.inject({ method: 'POST', url: `/manufacturing/${second}/cancel`, headers: admin })
   assert.ok(cancel.statusCode < 300, cancel.body)
   await waitFor('printer stopped', () => p1s.job.gcodeState === 'FAILED')
