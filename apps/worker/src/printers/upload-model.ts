@@ -1,18 +1,16 @@
 // Moves a validated model from object storage to a printer: download to a private temp file
 // (FTPS needs a known length), check it is byte-for-byte what the API validated, upload over
 // implicit FTPS (uploadFile verifies the size the printer holds), remove the temp file.
-import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { uploadFile } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
 import { decryptAccessCode, type PrinterKeyring } from '@printforge/printer-keys'
-import type { ObjectStore } from '@printforge/storage'
+import { digestTap, type ObjectStore } from '@printforge/storage'
 import type { PrinterInfo } from './manager.js'
 
 export interface UploadDeps {
@@ -40,17 +38,9 @@ export async function uploadModel(deps: UploadDeps, job: ModelFile, printer: Pri
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pf-model-'))
   const localPath = path.join(dir, 'model.gcode.3mf')
   try {
-    const hash = createHash('sha256')
-    let bytes = 0
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk)
-        bytes += chunk.length
-        done(null, chunk)
-      },
-    })
-    await pipeline(await deps.store.getStream(job.fileKey), tap, createWriteStream(localPath, { mode: 0o600 }), { signal })
-    const sha256 = hash.digest('hex')
+    const digest = digestTap()
+    await pipeline(await deps.store.getStream(job.fileKey), digest.stream, createWriteStream(localPath, { mode: 0o600 }), { signal })
+    const { bytes, sha256 } = digest.result()
     if (BigInt(bytes) !== job.fileBytes || sha256 !== job.fileSha256) {
       throw new ModelIntegrityError(`stored model differs from the validated one (${bytes} bytes, sha256 ${sha256.slice(0, 12)}…)`)
     }

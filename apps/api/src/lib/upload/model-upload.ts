@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -7,6 +7,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Multipart } from '@fastify/multipart'
 import { AppError } from '@printforge/errors'
+import { digestTap } from '@printforge/storage'
 import type { FastifyRequest } from 'fastify'
 import { safeName } from './image-sniff.js'
 import { assertZipMagic } from './model-3mf.js'
@@ -43,10 +44,8 @@ export async function receiveModel(request: FastifyRequest, maxBytes: number): P
       if (part.fieldname !== 'model' || file) throw new AppError('VALIDATION_FAILED', 'Send exactly one file, in the "model" field.')
       if (!/\.3mf$/i.test(part.filename)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The model must be a sliced .gcode.3mf.')
       const target = path.join(dir, `${randomUUID()}.3mf`)
-      const hash = createHash('sha256')
-      let bytes = 0
       let head: Buffer | undefined
-      const inspect = new Transform({
+      const zipMagic = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           if (!head) {
             head = chunk
@@ -56,15 +55,15 @@ export async function receiveModel(request: FastifyRequest, maxBytes: number): P
               return callback(err as Error)
             }
           }
-          hash.update(chunk)
-          bytes += chunk.length
           callback(null, chunk)
         },
       })
-      await pipeline(part.file, inspect, createWriteStream(target, { mode: 0o600 }))
+      const digest = digestTap()
+      await pipeline(part.file, zipMagic, digest.stream, createWriteStream(target, { mode: 0o600 }))
       if (part.file.truncated) throw new AppError('PAYLOAD_TOO_LARGE', `The model exceeds ${maxBytes} bytes.`)
+      const { bytes, sha256 } = digest.result()
       if (bytes === 0) throw new AppError('VALIDATION_FAILED', 'The model file is empty.')
-      file = { path: target, name: safeName(part.filename), bytes, sha256: hash.digest('hex') }
+      file = { path: target, name: safeName(part.filename), bytes, sha256 }
     }
     if (!file) throw new AppError('VALIDATION_FAILED', 'A sliced model is required in the "model" field.')
     return { fields, file, cleanup }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto'
-import { PassThrough, Transform, type Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { AppError } from '@printforge/errors'
-import type { ObjectStore } from '@printforge/storage'
+import { digestTap, type ObjectStore } from '@printforge/storage'
 import { assertNotPixelFlood, detectImageKind, MAX_HEAD_BYTES, readDimensions, type ImageKind } from './image-sniff.js'
 
 export interface StoredPart {
@@ -48,15 +47,7 @@ export async function storePart(store: ObjectStore, part: FilePart, key: string 
   if (!dimensions) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'An image is truncated or its header is unreadable.')
   assertNotPixelFlood(filename, dimensions)
 
-  const hash = createHash('sha256')
-  let bytes = 0
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk)
-      bytes += chunk.length
-      callback(null, chunk)
-    },
-  })
+  const meter = digestTap()
   const body = new PassThrough()
   const rest = async function* () {
     yield head
@@ -72,7 +63,7 @@ export async function storePart(store: ObjectStore, part: FilePart, key: string 
   try {
     if (!key) body.resume()
     await Promise.all([
-      failFast(pipeline(rest, meter, body, { signal: local.signal })),
+      failFast(pipeline(rest, meter.stream, body, { signal: local.signal })),
       key ? failFast(store.putStream(key, body, kind.mime, local.signal)) : undefined,
     ])
   } catch (err) {
@@ -83,5 +74,5 @@ export async function storePart(store: ObjectStore, part: FilePart, key: string 
   }
   // @fastify/multipart cuts a file at the fileSize limit and only flags it: refuse it here.
   if (file.truncated) throw new AppError('PAYLOAD_TOO_LARGE', 'An image exceeds 10 MiB.')
-  return { kind, ...dimensions, bytes, sha256: hash.digest('hex') }
+  return { kind, ...dimensions, ...meter.result() }
 }
