@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,7 +8,11 @@ import { freePort, startRedis, type RunningRedis } from '@printforge/devstack'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { Redis } from 'ioredis'
 import { jobIdFor, requeueMissing } from '@printforge/jobs'
+import Fastify from 'fastify'
+import fp from 'fastify-plugin'
 import { buildApp } from '../src/app.ts'
+import queuesPlugin from '../src/plugins/app/queues.ts'
+import { fastFailRedisOptions } from '../src/plugins/app/redis.ts'
 import { multipart, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -126,6 +130,30 @@ describe('Redis down and back (PRODUCT §3, §6)', () => {
     assert.equal(created.statusCode, 202)
     const jobId: string = created.json().job.id
     assert.ok(await api.app.queues.raw.scans.getJob(jobIdFor('scan.ingest', jobId)), 'enqueued directly, not left to the sweep')
+  })
+
+  test('a Redis that stalls while the producer queues start does not disable enqueues for good', async () => {
+    // A connected producer connection, then every command stalled past its 1 s timeout while
+    // the queues initialise. BullMQ's init-time version check (INFO) would time out and leave
+    // each Queue's connection promise rejected for the life of the process.
+    const queue = new Redis(redis.url, { ...fastFailRedisOptions(), commandTimeout: 1_000 })
+    const admin = new Redis(redis.url)
+    const app = Fastify()
+    try {
+      await new Promise((resolve) => queue.once('ready', resolve))
+      app.register(fp(async (a) => void a.decorate('redis', { queue } as never), { name: 'redis' }))
+      app.register(queuesPlugin, { prefix: `pfv${randomBytes(3).toString('hex')}` })
+      await admin.client('PAUSE', 2_500, 'ALL')
+      await app.ready()
+      await new Promise((r) => setTimeout(r, 3_000)) // the pause is over
+      const id = randomUUID()
+      assert.equal(await app.queues.enqueueAfterCommit('scan.ingest', { scanJobId: id }, id), true)
+      assert.ok(await app.queues.raw.scans.getJob(jobIdFor('scan.ingest', id)))
+    } finally {
+      await app.close()
+      queue.disconnect()
+      admin.disconnect()
+    }
   })
 
   test('a Redis that stalls the first handshake delays the boot instead of aborting it', async () => {
