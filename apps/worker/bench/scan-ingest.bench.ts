@@ -3,12 +3,11 @@
 // once per core against the throwaway services of run-benches, and charges the CPU time of every
 // process (workers, the S3 server, PostgreSQL, Redis) to the images: the report says where each
 // image's time goes, not only how many went through.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import os from 'node:os'
 import { Readable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
+import type { WorkerConfig } from '@printforge/config'
 import { createPrismaClient, SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { createTestDatabase, testEnvironment } from '@printforge/devstack'
 import { enqueue, QUEUES, type QueueName } from '@printforge/jobs'
@@ -16,6 +15,7 @@ import { createObjectStore, createS3Client, quarantineKey } from '@printforge/st
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import sharp from 'sharp'
+import { spawnWorker } from '../test/process.ts'
 import { cpuMeter, pidsNamed } from './cpu.ts'
 
 const JOBS = 10
@@ -32,25 +32,13 @@ const prefix = `pfb${randomBytes(4).toString('hex')}`
 const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null })
 const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<QueueName, Queue>
 
-/** The worker's production entry point, configured through its environment like in deployment. */
-function spawnWorker(): Promise<ChildProcess> {
-  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-  const child = spawn(process.execPath, [main], {
-    env: {
-      PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: database.appUrl, REDIS_URL: env.redisUrl,
-      S3_ENDPOINT: env.s3.endpoint, S3_REGION: 'auto', S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-      PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, QUEUE_PREFIX: prefix, SCAN_CONCURRENCY: '2', WORKER_QUEUES: 'scans',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (out.includes('"worker started"')) resolve(child)
-    })
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${out.slice(-1000)}`)))
-  })
+/** The worker's production entry point (dist/main.js), configured through its environment. */
+const config: WorkerConfig = {
+  NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: database.appUrl, DATABASE_POOL_MAX: 10, DATABASE_TX_TIMEOUT_MS: 5_000,
+  REDIS_URL: env.redisUrl, S3_ENDPOINT: env.s3.endpoint, S3_REGION: 'auto', S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId,
+  S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2,
+  PRINT_CONCURRENCY: 8, JOB_RETENTION_DAYS: 90, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_MS: 5_000,
+  QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000, WORKER_QUEUES: 'scans',
 }
 
 /** A scan job as the API leaves it: rows committed, every image in quarantine. */
@@ -83,10 +71,10 @@ async function photo(grain: number, blur: number | null): Promise<Buffer> {
   return sharp(pixels, { raw: size }).jpeg({ quality: 90 }).toBuffer()
 }
 
-const workers = await Promise.all(Array.from({ length: cores }, spawnWorker))
+const workers = await Promise.all(Array.from({ length: cores }, () => spawnWorker(config, {}, 'dist')))
 const meter = () =>
   cpuMeter({
-    workers: () => workers.map((w) => w.pid ?? 0),
+    workers: () => workers.map((w) => w.child.pid ?? 0),
     's3 server (s3rver, local stand-in for R2)': () => [process.ppid],
     postgres: () => pidsNamed('postgres'),
     redis: () => pidsNamed('redis-server'),
@@ -123,8 +111,7 @@ try {
     )
   }
 } finally {
-  for (const w of workers) w.kill('SIGTERM')
-  await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once('exit', r) : r(null)))))
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')))
   await Promise.all(Object.values(queues).map((q) => q.close()))
   redis.disconnect()
   await db.$disconnect()

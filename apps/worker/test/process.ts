@@ -1,4 +1,5 @@
-// The worker as a real process (dist-free: src/main.ts through tsx), for SIGKILL tests.
+// The worker as a real process, for SIGKILL tests (src/main.ts through tsx) and benchmarks (the
+// built dist/main.js, as deployed).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -19,14 +20,15 @@ export async function caFile(pem: string): Promise<string> {
   return file
 }
 
-/** Starts `src/main.ts` with `config` as its environment; resolves once it logged "worker started". */
-export function spawnWorker(config: WorkerConfig, extra: Record<string, string>): Promise<WorkerProcess> {
+/** Starts the worker with `config` as its environment; resolves once it logged "worker started". */
+export function spawnWorker(config: WorkerConfig, extra: Record<string, string>, entry: 'src' | 'dist' = 'src'): Promise<WorkerProcess> {
   const root = findRepoRoot()
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' }
   for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = String(v)
   Object.assign(env, extra) // explicit overrides (queue prefix, lock) win over the config's defaults
   env['LOG_LEVEL'] = 'info'
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = entry === 'src' ? ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts')] : [path.join(root, 'apps/worker/dist/main.js')]
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
