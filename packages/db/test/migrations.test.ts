@@ -7,6 +7,7 @@ import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { diffMigrationsToSchema, migrateDeploy, prismaPaths } from '../src/migrate.ts'
+import { poolFor } from '../src/migrate/engine-adapter.ts'
 import { useDatabase } from './helpers.ts'
 
 const fx = useDatabase()
@@ -85,6 +86,21 @@ describe('migrations (offline, Prisma WebAssembly engine)', () => {
       assert.match(diff.script, /ALTER TABLE "scan_jobs" ADD COLUMN\s+"colour" TEXT/)
     } finally {
       await rm(copy, { recursive: true, force: true })
+    }
+  })
+
+  test('a server that terminates an idle engine connection does not crash the process', async () => {
+    // What DROP DATABASE … WITH (FORCE) or a restart does to a pool whose end() has resolved
+    // before its sockets closed: the idle client errors, and an unheard pool 'error' is fatal.
+    const pool = poolFor(fx.database.ownerUrl)
+    try {
+      const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      const terminated = new Promise((resolve) => pool.once('remove', resolve)) // after its 'error'
+      await fx.owner.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
+      await terminated
+      await new Promise((r) => setTimeout(r, 50))
+    } finally {
+      await pool.end()
     }
   })
 })

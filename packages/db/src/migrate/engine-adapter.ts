@@ -47,7 +47,8 @@ function readCharColumns<T extends object>(queryable: T): T {
   return queryable
 }
 
-function poolFor(url: string, database?: string): pg.Pool {
+/** A small owner-role pool for the schema engine (exported for its test). */
+export function poolFor(url: string, database?: string): pg.Pool {
   const u = new URL(url)
   const pool = new pg.Pool({
     host: u.hostname,
