@@ -4,6 +4,8 @@ import { imageSize } from 'image-size'
 
 /** PRODUCT §4.2 / §6: anything over 50 megapixels is a pixel flood and is refused before decoding. */
 export const MAX_PIXELS = 50_000_000
+/** Bytes file-type needs to recognise every type it knows. */
+export const FILE_TYPE_SAMPLE = 4_100
 /** How much of a file's head we read for its type and dimensions (EXIF and ICC can precede SOF). */
 export const MAX_HEAD_BYTES = 1024 * 1024
 

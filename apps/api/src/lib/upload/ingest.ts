@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { Multipart } from '@fastify/multipart'
 import { AppError } from '@printforge/errors'
 import { quarantineKey, type ObjectStore } from '@printforge/storage'
 import type { FastifyRequest } from 'fastify'
+import { clientParts } from './client-parts.js'
 import { safeName } from './image-sniff.js'
 import { storePart } from './store-part.js'
 
@@ -58,7 +58,7 @@ export async function ingestScanUpload(
   }
   request.raw.once('close', onClose)
   try {
-    for await (const part of request.parts({ limits: UPLOAD_LIMITS }) as AsyncIterable<Multipart>) {
+    for await (const part of clientParts(request, UPLOAD_LIMITS)) {
       if (part.type === 'field') {
         if ((part.fieldname !== 'title' && part.fieldname !== 'notes') || part.fieldname in fields) {
           throw new AppError('VALIDATION_FAILED', `Unexpected form field ${JSON.stringify(part.fieldname.slice(0, 64))}.`)

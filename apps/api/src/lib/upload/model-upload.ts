@@ -5,10 +5,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { Multipart } from '@fastify/multipart'
 import { AppError } from '@printforge/errors'
 import { digestTap } from '@printforge/storage'
 import type { FastifyRequest } from 'fastify'
+import { clientBytes, clientParts } from './client-parts.js'
 import { safeName } from './image-sniff.js'
 import { assertZipMagic } from './model-3mf.js'
 
@@ -32,8 +32,8 @@ export async function receiveModel(request: FastifyRequest, maxBytes: number): P
   const fields: Record<string, string> = {}
   let file: ReceivedModel['file'] | undefined
   try {
-    const parts = request.parts({ limits: { files: 1, fileSize: maxBytes, fields: FIELDS.size, parts: FIELDS.size + 1, fieldSize: 1_024, headerPairs: 16 } })
-    for await (const part of parts as AsyncIterable<Multipart>) {
+    const limits = { files: 1, fileSize: maxBytes, fields: FIELDS.size, parts: FIELDS.size + 1, fieldSize: 1_024, headerPairs: 16 }
+    for await (const part of clientParts(request, limits)) {
       if (part.type === 'field') {
         if (!FIELDS.has(part.fieldname) || part.fieldname in fields || typeof part.value !== 'string') {
           throw new AppError('VALIDATION_FAILED', `Unexpected form field ${JSON.stringify(part.fieldname.slice(0, 64))}.`)
@@ -59,7 +59,7 @@ export async function receiveModel(request: FastifyRequest, maxBytes: number): P
         },
       })
       const digest = digestTap()
-      await pipeline(part.file, zipMagic, digest.stream, createWriteStream(target, { mode: 0o600 }))
+      await pipeline(clientBytes(part.file), zipMagic, digest.stream, createWriteStream(target, { mode: 0o600 }))
       if (part.file.truncated) throw new AppError('PAYLOAD_TOO_LARGE', `The model exceeds ${maxBytes} bytes.`)
       const { bytes, sha256 } = digest.result()
       if (bytes === 0) throw new AppError('VALIDATION_FAILED', 'The model file is empty.')

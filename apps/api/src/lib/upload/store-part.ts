@@ -2,7 +2,8 @@ import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { AppError } from '@printforge/errors'
 import { digestTap, type ObjectStore } from '@printforge/storage'
-import { assertNotPixelFlood, detectImageKind, MAX_HEAD_BYTES, readDimensions, type ImageKind } from './image-sniff.js'
+import { clientBytes } from './client-parts.js'
+import { assertNotPixelFlood, detectImageKind, FILE_TYPE_SAMPLE, MAX_HEAD_BYTES, readDimensions, type ImageKind } from './image-sniff.js'
 
 export interface StoredPart {
   kind: ImageKind
@@ -25,25 +26,33 @@ export interface FilePart {
  */
 export async function storePart(store: ObjectStore, part: FilePart, key: string | undefined, signal: AbortSignal): Promise<StoredPart> {
   const { file, filename } = part
-  const iterator = file[Symbol.asyncIterator]()
+  const iterator = clientBytes(file)
   const headChunks: Buffer[] = []
   let headLength = 0
-  let dimensions: { width: number; height: number } | undefined
   let ended = false
-  while (!dimensions && headLength < MAX_HEAD_BYTES) {
-    const next = await iterator.next()
-    if (next.done) {
-      ended = true
-      break
+  const readHead = async (until: (head: Buffer) => boolean) => {
+    while (!ended && headLength < MAX_HEAD_BYTES && !until(Buffer.concat(headChunks))) {
+      const next = await iterator.next()
+      if (next.done) {
+        ended = true
+      } else {
+        headChunks.push(next.value)
+        headLength += next.value.length
+      }
     }
-    headChunks.push(next.value as Buffer)
-    headLength += (next.value as Buffer).length
-    if (headLength >= 4_100) dimensions = readDimensions(Buffer.concat(headChunks))
+    return Buffer.concat(headChunks)
   }
-  const head = Buffer.concat(headChunks)
+  // The type is known from the first 4,100 bytes (file-type's sample): refuse a wrong one then,
+  // not after reading up to a megabyte of it.
+  let head = await readHead((h) => h.length >= FILE_TYPE_SAMPLE)
   if (head.length === 0) throw new AppError('VALIDATION_FAILED', 'An image is empty.')
   const kind = await detectImageKind(head, filename)
-  dimensions ??= readDimensions(head)
+  let dimensions = readDimensions(head)
+  if (!dimensions) {
+    // EXIF and ICC blocks may sit before a JPEG's SOF: read on (≤ 1 MiB) until the size is known.
+    head = await readHead((h) => readDimensions(h) !== undefined)
+    dimensions = readDimensions(head)
+  }
   if (!dimensions) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'An image is truncated or its header is unreadable.')
   assertNotPixelFlood(filename, dimensions)
 
@@ -51,7 +60,7 @@ export async function storePart(store: ObjectStore, part: FilePart, key: string 
   const body = new PassThrough()
   const rest = async function* () {
     yield head
-    if (!ended) for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer
+    if (!ended) for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value
   }
   // One abort for everything in flight: the request's (client gone, another part rejected), a
   // failed store, or the size limit. An aborted multipart upload leaves no object behind.
