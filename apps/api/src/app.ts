@@ -62,6 +62,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // PRODUCT §3: JSON routes accept JSON only. Fastify also parses text/plain by default, which
+  // lets a cross-site "simple" request (no preflight) reach a JSON route; without a parser it is 415.
+  app.removeContentTypeParser('text/plain')
+
   await app.register(config, { config: settings })
   await app.register(errors)
   await app.register(securityHeaders)

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import pg from 'pg'
-import { ORIGIN, useApi } from './helper.ts'
+import { multipart, ORIGIN, useApi } from './helper.ts'
+import { jpeg } from './images.ts'
 
 const api = useApi()
 
@@ -90,6 +91,23 @@ describe('security headers and response rules (PRODUCT §3)', () => {
     const huge = await api.app.inject({ method: 'PUT', url: '/quota/cus_1', headers: { ...admin.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ monthlyLimit: 5, pad: 'x'.repeat(70 * 1024) }) })
     assert.equal(huge.statusCode, 413)
     assert.equal(huge.json().error.code, 'PAYLOAD_TOO_LARGE')
+  })
+
+  test('text/plain is not JSON: a text/plain cancel is 415 and cancels nothing (review finding 4)', async () => {
+    const customer = api.customer()
+    const upload = multipart([{ name: 'title', value: 't' }, { name: 'images', filename: 'a.jpg', content: await jpeg() }])
+    const created = await api.app.inject({ method: 'POST', url: '/jobs/create', headers: { ...customer.auth, ...upload.headers }, payload: upload.payload })
+    assert.equal(created.statusCode, 202, created.body)
+    const { id } = created.json().job
+    for (const payload of ['{}', 'cancel', '']) {
+      const res = await api.app.inject({ method: 'POST', url: `/jobs/${id}/cancel`, headers: { ...customer.auth, 'content-type': 'text/plain' }, payload })
+      assert.equal(res.statusCode, 415, `${JSON.stringify(payload)}: ${res.body}`)
+      assert.equal(res.json().error.code, 'UNSUPPORTED_MEDIA_TYPE')
+    }
+    const job = await api.app.inject({ method: 'GET', url: `/jobs/${id}`, headers: customer.auth })
+    assert.equal(job.json().job.status, 'queued')
+    const json = await api.app.inject({ method: 'POST', url: `/jobs/${id}/cancel`, headers: customer.auth })
+    assert.equal(json.statusCode, 200, json.body)
   })
 
   test('unknown JSON fields are rejected, never stored (mass assignment)', async () => {
