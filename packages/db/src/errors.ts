@@ -29,6 +29,12 @@ export const isRecordNotFound = (err: unknown) => prismaCode(err) === 'P2025'
 export const isPermissionDenied = (err: unknown) => sqlState(err) === '42501'
 export const isSerializationFailure = (err: unknown) =>
   prismaCode(err) === 'P2034' || sqlState(err) === '40001' || sqlState(err) === '40P01'
+/**
+ * SQLSTATE class 22, "data exception": a value the column cannot hold (NUL in text, a malformed
+ * uuid or timestamp, a number out of range). Input validation should catch these first; this is
+ * the net that keeps one that slipped through a 400 rather than a 500.
+ */
+export const isInvalidInput = (err: unknown) => sqlState(err)?.startsWith('22') === true
 /** The database is down, restarting or out of connections: the caller should answer 503. */
 export const isDatabaseUnavailable = (err: unknown) => {
   const state = sqlState(err)
@@ -49,6 +55,7 @@ export function toAppError(err: unknown): AppError | undefined {
   if (isRecordNotFound(err)) return new AppError('NOT_FOUND', 'Not found.', { cause: err })
   if (isForeignKeyViolation(err)) return new AppError('CONFLICT', 'A referenced resource does not exist or is in use.', { cause: err })
   if (isSerializationFailure(err)) return new AppError('CONFLICT', 'A concurrent change conflicted; retry the request.', { cause: err })
+  if (isInvalidInput(err)) return new AppError('VALIDATION_FAILED', 'A value is not valid for its field.', { cause: err })
   if (isDatabaseUnavailable(err)) return new AppError('UNAVAILABLE', 'The service is temporarily unavailable.', { cause: err })
   return undefined
 }

@@ -18,6 +18,7 @@ export {
   isPermissionDenied,
   isSerializationFailure,
   isDatabaseUnavailable,
+  isInvalidInput,
 } from './errors.js'
 export { assertSafeAppRole, RLS_TABLES } from './role-check.js'
 export { Prisma } from './generated/prisma/client.js'

@@ -14,6 +14,8 @@ export const ErrorBody = Type.Object(
 export const Uuid = Type.String({ format: 'uuid' })
 export const ActorId = Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9_:.-]+$' })
 export const Timestamp = Type.String({ format: 'date-time' })
+/** Free text without control characters (PostgreSQL refuses NUL, and none belongs in a filter). */
+export const Text = (maxLength: number) => Type.String({ maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })
 
 /** `?cursor=&limit=` (limit ≤ 100, default 20). */
 export const PageQuery = {

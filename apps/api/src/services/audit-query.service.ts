@@ -18,13 +18,13 @@ export function createAuditQueryService(deps: { db: Database }) {
   const admin = (p: Principal) => ({ actorId: p.actorId, role: 'admin' as const })
   return {
     async list(p: Principal, f: AuditFilters, meta: RequestMeta) {
-      const before = decodeCursor<[string]>(f.cursor, ['string'])
+      const before = decodeCursor(f.cursor, ['id'])
       const where: Prisma.AuditLogWhereInput = {
         ...(f.action ? { action: f.action } : {}),
         ...(f.actorId ? { actorId: f.actorId } : {}),
         ...(f.targetId ? { targetId: f.targetId } : {}),
         ...(f.from || f.to ? { at: { ...(f.from ? { gte: new Date(f.from) } : {}), ...(f.to ? { lt: new Date(f.to) } : {}) } } : {}),
-        ...(before ? { id: { lt: BigInt(before[0]) } } : {}),
+        ...(before ? { id: { lt: before[0] } } : {}),
       }
       return withTx(deps.db.prisma, admin(p), async (tx) => {
         const rows = await tx.auditLog.findMany({ where, orderBy: { id: 'desc' }, take: f.limit + 1 })

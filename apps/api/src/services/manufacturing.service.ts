@@ -90,12 +90,12 @@ export function createManufacturingService(deps: { db: Database; store: ObjectSt
     create: commit,
 
     async list(p: Principal, query: { cursor?: string; limit: number; status?: JobView['status'] }) {
-      const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
+      const after = decodeCursor(query.cursor, ['timestamp', 'uuid'])
       return withTx(db.prisma, dbContextOf(p), async (tx) => {
         const rows = await tx.manufacturingJob.findMany({
           where: {
             ...(query.status ? { status: query.status } : {}),
-            ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }] } : {}),
+            ...(after ? { OR: [{ createdAt: { lt: after[0] } }, { createdAt: after[0], id: { lt: after[1] } }] } : {}),
           },
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           take: query.limit + 1,

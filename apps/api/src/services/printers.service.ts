@@ -82,7 +82,7 @@ export function createPrinterService(deps: { db: Database; keyring: PrinterKeyri
     },
 
     async list(p: Principal, query: { cursor?: string; limit: number }) {
-      const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
+      const after = decodeCursor(query.cursor, ['text', 'uuid'])
       return withTx(db.prisma, dbContextOf(p), async (tx) => {
         const rows = await tx.printer.findMany({
           where: after ? { OR: [{ name: { gt: after[0] } }, { name: after[0], id: { gt: after[1] } }] } : {},

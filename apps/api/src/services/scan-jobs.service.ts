@@ -84,13 +84,13 @@ export function createScanJobService(deps: { db: Database; store: ObjectStore })
         // Asking for another tenant's list answers like an empty one would: nothing to confirm.
         return { items: [], nextCursor: null }
       }
-      const after = decodeCursor<[string, string]>(query.cursor, ['string', 'string'])
+      const after = decodeCursor(query.cursor, ['timestamp', 'uuid'])
       const customerId = isStaff(p) ? query.customerId : p.actorId
       return withTx(db.prisma, dbContextOf(p), async (tx) => {
         const rows = await tx.scanJob.findMany({
           where: {
             ...(customerId ? { customerId } : {}),
-            ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }] } : {}),
+            ...(after ? { OR: [{ createdAt: { lt: after[0] } }, { createdAt: after[0], id: { lt: after[1] } }] } : {}),
           },
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           take: query.limit + 1,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditFields } from '../../lib/audit.js'
-import { commonErrors, Page, PageQuery, Timestamp } from '../../schemas/common.js'
+import { commonErrors, Page, PageQuery, Text, Timestamp } from '../../schemas/common.js'
 
 const AuditRow = Type.Object({
   id: Type.String(),
@@ -28,8 +28,8 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({
         ...PageQuery,
         action: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z_.]+$' })),
-        actorId: Type.Optional(Type.String({ maxLength: 255 })),
-        targetId: Type.Optional(Type.String({ maxLength: 255 })),
+        actorId: Type.Optional(Text(255)),
+        targetId: Type.Optional(Text(255)),
         from: Type.Optional(Timestamp),
         to: Type.Optional(Timestamp),
       }, { additionalProperties: false }),
