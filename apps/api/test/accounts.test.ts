@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
 import { describe, test } from 'node:test'
+import { isPermissionDenied, SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { auditRows, multipart, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -25,6 +26,33 @@ describe('quota (PRODUCT §4.3)', () => {
     assert.equal(quota.used, 3)
     assert.equal(quota.remaining, 0)
     assert.ok(new Date(quota.resetsAt) > new Date())
+  })
+
+  test('deleting jobs gives no quota back: creations are counted, not surviving rows (review finding 2)', async () => {
+    const c = api.customer()
+    for (let i = 0; i < 3; i++) {
+      const created = await createJob(c.auth)
+      assert.equal(created.statusCode, 202, created.body)
+      const deleted = await api.app.inject({ method: 'DELETE', url: `/jobs/${created.json().job.id}`, headers: c.auth })
+      assert.equal(deleted.statusCode, 204, deleted.body)
+    }
+    const { quota } = (await api.app.inject({ method: 'GET', url: '/quota', headers: c.auth })).json()
+    assert.deepEqual([quota.used, quota.remaining], [3, 0])
+    const over = await createJob(c.auth)
+    assert.equal(over.statusCode, 403, over.body)
+    assert.equal(over.json().error.code, 'QUOTA_EXCEEDED')
+  })
+
+  test('the usage counter belongs to the database: the app role cannot lower it', async () => {
+    const c = api.customer()
+    assert.equal((await createJob(c.auth)).statusCode, 202)
+    for (const context of [{ actorId: c.id, role: 'customer' as const }, SYSTEM_CONTEXT]) {
+      await assert.rejects(
+        withTx(api.db, context, (tx) => tx.$executeRaw`UPDATE quota_usage SET jobs_created = 0 WHERE customer_id = ${c.id}`),
+        (err) => isPermissionDenied(err),
+      )
+      await assert.rejects(withTx(api.db, context, (tx) => tx.$executeRaw`DELETE FROM quota_usage WHERE customer_id = ${c.id}`), (err) => isPermissionDenied(err))
+    }
   })
 
   test('concurrent uploads cannot overdraw the last unit of quota', async () => {

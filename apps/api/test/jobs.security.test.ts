@@ -114,13 +114,18 @@ describe('scan jobs', () => {
 
     test('cancel: queued → cancelled, then 409; delete removes rows and objects but keeps the audit trail', async () => {
       const id = await createJob(alice.auth, 'to-cancel')
+      assert.equal((await api.store.listKeys(`quarantine/${id}/`)).length, 1)
       const cancelled = await as(alice.auth, 'POST', `/jobs/${id}/cancel`)
       assert.deepEqual(cancelled.json(), { job: { id, status: 'cancelled' } })
       assert.equal((await as(alice.auth, 'POST', `/jobs/${id}/cancel`)).statusCode, 409)
-      assert.equal((await api.store.listKeys(`quarantine/${id}/`)).length, 1)
+      // Review finding 5: the uploads that were never processed go with the cancel.
+      await api.app.services.scanJobs.idle()
+      assert.deepEqual(await api.store.listKeys(`quarantine/${id}/`), [])
+      assert.deepEqual((await as(alice.auth, 'GET', `/jobs/${id}`)).json().job.images, [])
       const deleted = await as(alice.auth, 'DELETE', `/jobs/${id}`)
       assert.equal(deleted.statusCode, 204)
       assert.equal((await as(alice.auth, 'GET', `/jobs/${id}`)).statusCode, 404)
+      await api.app.services.scanJobs.idle()
       assert.deepEqual(await api.store.listKeys(`quarantine/${id}/`), [])
       const trail = await auditRows(api, { targetId: id })
       assert.deepEqual(trail.map((r) => r.action), ['job.created', 'job.cancelled', 'job.deleted'])

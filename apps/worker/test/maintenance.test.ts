@@ -9,7 +9,7 @@ import { pino } from 'pino'
 import { pruneAudit } from '../src/audit-prune.ts'
 import { AUDIT_ALERT, createAuditVerify } from '../src/handlers/maintenance-audit-verify.ts'
 import { createRetention } from '../src/handlers/maintenance-retention.ts'
-import { createSweep } from '../src/handlers/maintenance-sweep.ts'
+import { createSweep, MAX_REQUEUES } from '../src/handlers/maintenance-sweep.ts'
 import { assertAuditVerifies, createPrintJob, createScanJob, silent, useWorkerEnv } from './helper.ts'
 import { gpsJpeg } from './images.ts'
 
@@ -18,7 +18,7 @@ const ctx = { jobId: 'm', attempt: 1, finalAttempt: false, signal: new AbortCont
 const DAY = 86_400_000
 
 test('the sweep re-enqueues waiting rows without a live queue job, once', async () => {
-  const sweep = createSweep({ db: env.db, queues: env.queues, log: silent, minAgeMs: 0 })
+  const sweep = createSweep({ db: env.db, store: env.store, queues: env.queues, log: silent, minAgeMs: 0 })
   const scan = await createScanJob(env, [await gpsJpeg()])
   const print = await createPrintJob(env, { requestedModel: 'X1C' }, false)
   await sweep({}, ctx)
@@ -35,6 +35,44 @@ test('the sweep re-enqueues waiting rows without a live queue job, once', async 
   await stale?.moveToFailed(new Error('gave up'), '0', false).catch(() => {})
   await sweep({}, ctx)
   assert.equal(await (await env.queues.scans.getJob(jobIdFor('scan.ingest', scan.jobId)))?.getState(), 'waiting')
+})
+
+test('a job the sweep has re-enqueued MAX_REQUEUES times fails for good instead of forever', async () => {
+  const sweep = createSweep({ db: env.db, store: env.store, queues: env.queues, log: silent, minAgeMs: 0 })
+  const scan = await createScanJob(env, [await gpsJpeg()])
+  const print = await createPrintJob(env, { requestedModel: 'X1C' }, false)
+  await withTx(env.db, SYSTEM_CONTEXT, async (tx) => {
+    await tx.scanJob.update({ where: { id: scan.jobId }, data: { status: 'processing', requeues: MAX_REQUEUES } })
+    await tx.manufacturingJob.update({ where: { id: print }, data: { requeues: MAX_REQUEUES } })
+  })
+  await sweep({}, ctx)
+  const job = await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.findUniqueOrThrow({ where: { id: scan.jobId }, include: { images: true } }))
+  assert.equal(job.status, 'failed')
+  assert.match(job.failureReason ?? '', /gave up/)
+  assert.deepEqual(job.images.map((i) => i.status), ['failed'])
+  assert.deepEqual(await env.store.listKeys(`quarantine/${scan.jobId}/`), [])
+  assert.equal(await env.queues.scans.getJob(jobIdFor('scan.ingest', scan.jobId)), undefined, 'not re-enqueued')
+  const printRow = await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.manufacturingJob.findUniqueOrThrow({ where: { id: print } }))
+  assert.deepEqual([printRow.status, printRow.errorCode], ['failed', 'RETRIES_EXHAUSTED'])
+  const audit = await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.auditLog.findMany({ where: { targetId: { in: [scan.jobId, print] } }, orderBy: { id: 'asc' } }))
+  assert.ok(audit.some((a) => a.action === 'scan.failed' && a.targetId === scan.jobId))
+  assert.ok(audit.some((a) => a.action === 'manufacturing.failed' && a.targetId === print))
+  // Below the cap the row is re-enqueued and the count goes up.
+  const again = await createScanJob(env, [await gpsJpeg()])
+  await sweep({}, ctx)
+  assert.equal((await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.findUniqueOrThrow({ where: { id: again.jobId } }))).requeues, 1)
+})
+
+test('the sweep drains the deletion outbox: objects whose removal failed earlier go once storage answers', async () => {
+  const sweep = createSweep({ db: env.db, store: env.store, queues: env.queues, log: silent, minAgeMs: 0 })
+  const scan = await createScanJob(env, [await gpsJpeg(), await gpsJpeg()])
+  await withTx(env.db, SYSTEM_CONTEXT, async (tx) => {
+    await tx.scanJob.delete({ where: { id: scan.jobId } })
+    await tx.objectDeletion.createMany({ data: [{ key: `quarantine/${scan.jobId}/`, reason: 'job.deleted', attempts: 3, nextAttemptAt: new Date(Date.now() - 1) }] })
+  })
+  await sweep({}, ctx)
+  assert.deepEqual(await env.store.listKeys(`quarantine/${scan.jobId}/`), [])
+  assert.equal(await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.count()), 0)
 })
 
 test('retention deletes old terminal jobs with their objects and keeps everything else', async () => {

@@ -116,12 +116,15 @@ test('re-running a half-done job finishes it without duplicate objects, rows or 
   await assertAuditVerifies(env.db)
 })
 
-test('a cancelled job is left alone', async () => {
+test('a cancelled job is not processed, and the worker removes the uploads it left (review finding 5)', async () => {
   const handler = createScanIngest({ db: env.db, store: env.store, log: silent })
-  const { jobId } = await createScanJob(env, [await gpsJpeg()])
+  const { jobId } = await createScanJob(env, [await gpsJpeg(), await gpsJpeg()])
+  // Cancelled the way an older API did: status only, uploads left behind.
   await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.update({ where: { id: jobId }, data: { status: 'cancelled' } }))
   await handler({ scanJobId: jobId }, ctx)
   const job = await scanJob(env, jobId)
   assert.equal(job.status, 'cancelled')
-  assert.equal(job.images[0]?.status, 'quarantined')
+  assert.deepEqual(job.images, [])
+  assert.deepEqual(await env.store.listKeys(`quarantine/${jobId}/`), [])
+  assert.deepEqual(await env.store.listKeys(`scans/`).then((keys) => keys.filter((k) => k.includes(jobId))), [])
 })

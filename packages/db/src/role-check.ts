@@ -12,6 +12,8 @@ export const RLS_TABLES = [
   'printer_status',
   'manufacturing_jobs',
   'manufacturing_job_events',
+  'quota_usage',
+  'object_deletions',
 ] as const
 
 interface RoleFacts {

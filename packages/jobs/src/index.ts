@@ -1,3 +1,3 @@
 export { catalog, jobIdFor, QUEUES, type JobName, type JobPayload, type QueueName } from './catalog.js'
 export { enqueue, parsePayload, isJobName, InvalidJobPayload, type QueueMap } from './enqueue.js'
-export { requeueMissing, type SweepQueues } from './requeue.js'
+export { hasLiveJob, requeueMissing, type SweepQueues } from './requeue.js'

@@ -14,6 +14,12 @@ export type SweepQueues = QueueMap & Record<keyof QueueMap, Pick<Queue, 'add' | 
  * re-add. The id `<name>-<key>` makes racing sweepers and producers harmless. Returns whether it
  * enqueued.
  */
+/** Whether a queue entry still speaks for the row (waiting, active, delayed…). */
+export async function hasLiveJob(queues: SweepQueues, name: JobName, key: string): Promise<boolean> {
+  const existing = await queues[catalog[name].queue].getJob(jobIdFor(name, key))
+  return Boolean(existing && LIVE.has(await existing.getState()))
+}
+
 export async function requeueMissing<N extends JobName>(queues: SweepQueues, name: N, payload: JobPayload<N>, key: string): Promise<boolean> {
   const existing = await queues[catalog[name].queue].getJob(jobIdFor(name, key))
   if (existing) {

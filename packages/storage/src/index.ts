@@ -1,4 +1,4 @@
 export { createS3Client, type StorageSettings } from './client.js'
-export { createObjectStore, type ObjectStore } from './objects.js'
-export { modelKey, quarantineKey, quarantinePrefix, scanKey } from './keys.js'
+export { createObjectStore, ObjectsNotDeleted, type ObjectStore } from './objects.js'
+export { modelKey, quarantineKey, quarantinePrefix, scanKey, scanPrefix } from './keys.js'
 export { digestTap, type DigestTap } from './digest.js'

@@ -17,5 +17,8 @@ export const quarantinePrefix = (jobId: string) => `quarantine/${part(jobId)}/`
 export const scanKey = (customerId: string, jobId: string, imageId: string, ext: 'jpg' | 'png') =>
   `scans/${part(customerId)}/${part(jobId)}/${part(imageId)}.${ext}`
 
+/** Every stored scan of one job. */
+export const scanPrefix = (customerId: string, jobId: string) => `scans/${part(customerId)}/${part(jobId)}/`
+
 /** Where the API stores a validated sliced model for the worker to upload to the printer. */
 export const modelKey = (manufacturingJobId: string) => `models/${part(manufacturingJobId)}/model.gcode.3mf`

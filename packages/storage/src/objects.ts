@@ -3,6 +3,14 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { Readable } from 'node:stream'
 
+/** Storage answered a DeleteObjects request but refused some keys (per-key errors). */
+export class ObjectsNotDeleted extends Error {
+  constructor(readonly failures: { key: string; code: string }[]) {
+    super(`storage refused to delete ${failures.length} object(s): ${[...new Set(failures.map((f) => f.code))].join(', ')}`)
+    this.name = 'ObjectsNotDeleted'
+  }
+}
+
 /** The bucket operations PrintForge needs, over one client and bucket. */
 export interface ObjectStore {
   bucket: string
@@ -17,7 +25,10 @@ export interface ObjectStore {
    * match it (XAmzContentSHA256Mismatch); s3rver, the local stand-in, does not check.
    */
   putBuffer(key: string, data: Buffer, contentType: string, sha256: string): Promise<void>
-  /** Deletes the keys (missing keys are not an error), 1000 per request. */
+  /**
+   * Deletes the keys (missing keys are not an error), 1000 per request. Throws ObjectsNotDeleted
+   * when storage refused some of them, so the caller retries instead of believing they are gone.
+   */
   deleteKeys(keys: string[]): Promise<void>
   /** Every key under `prefix`. */
   listKeys(prefix: string): Promise<string[]>
@@ -65,9 +76,13 @@ export function createObjectStore(client: S3Client, bucket: string): ObjectStore
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000)
         if (batch.length === 0) continue
-        await client.send(
+        const result = await client.send(
           new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         )
+        // DeleteObjects answers 200 even when some keys were not deleted; those come back one by
+        // one in Errors. A key that is already gone is what we wanted.
+        const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey')
+        if (failed.length > 0) throw new ObjectsNotDeleted(failed.map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown' })))
       }
     },
     async listKeys(prefix) {

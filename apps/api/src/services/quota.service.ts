@@ -16,14 +16,19 @@ export function currentPeriod(now = new Date()) {
   return { start, end }
 }
 
-/** A customer's quota as seen inside `tx` (which must see the customer's rows). */
+/**
+ * A customer's quota as seen inside `tx` (which must see the customer's rows). `used` counts the
+ * jobs created this month (quota_usage, kept by a database trigger on every insert), not the jobs
+ * that still exist: deleting a job gives no quota back.
+ */
 export async function quotaOf(tx: Tx, customerId: string, defaultLimit: number): Promise<QuotaView> {
   const { start, end } = currentPeriod()
-  const [row, used] = await Promise.all([
+  const [row, usage] = await Promise.all([
     tx.customerQuota.findUnique({ where: { customerId }, select: { monthlyLimit: true } }),
-    tx.scanJob.count({ where: { customerId, createdAt: { gte: start } } }),
+    tx.quotaUsage.findUnique({ where: { customerId_period: { customerId, period: start } }, select: { jobsCreated: true } }),
   ])
   const monthlyLimit = row?.monthlyLimit ?? defaultLimit
+  const used = usage?.jobsCreated ?? 0
   return { monthlyLimit, used, remaining: Math.max(0, monthlyLimit - used), resetsAt: end.toISOString() }
 }
 

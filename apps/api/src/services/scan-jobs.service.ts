@@ -1,10 +1,12 @@
-import { readOnce, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
+import { drainDeletions, readOnce, recordDeletions, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
-import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
+import { quarantinePrefix, scanPrefix, type ObjectStore } from '@printforge/storage'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { JobDetail } from '../schemas/jobs.js'
 import { auditActor, dbContextOf, isStaff, type Principal } from '../lib/principal.js'
+
+type Log = { warn(obj: object, msg: string): void }
 
 export interface RequestMeta {
   ip?: string
@@ -62,6 +64,21 @@ export function createScanJobService(deps: { db: Database; store: ObjectStore })
   const auditStaffRead = (tx: Tx, p: Principal, meta: RequestMeta, targetId: string | undefined, details: Record<string, unknown>) =>
     writeAudit(tx, { ...auditActor(p), action: 'admin.access', targetType: 'scan_job', targetId, ...meta, details })
 
+  /**
+   * Removes just-recorded objects right after the answer, so a slow or unreachable storage never
+   * holds the request: the outbox row already guarantees them, and the worker's sweep retries.
+   */
+  const draining = new Set<Promise<void>>()
+  function drainSoon(keys: string[], jobId: string, log: Log) {
+    const run: Promise<void> = drainDeletions(db.prisma, store, { keys })
+      .then(({ failed }) => {
+        if (failed > 0) log.warn({ jobId }, 'objects of a deleted or cancelled job could not be removed yet; the worker retries')
+      })
+      .catch((err: unknown) => log.warn({ jobId, err }, 'deletion outbox drain failed; the worker retries'))
+      .finally(() => draining.delete(run))
+    draining.add(run)
+  }
+
   return {
     /**
      * The hot read path (PRODUCT §10): customers read through one hand-issued read-only
@@ -106,40 +123,54 @@ export function createScanJobService(deps: { db: Database; store: ObjectStore })
       })
     },
 
-    async cancel(p: Principal, id: string, meta: RequestMeta) {
-      return withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const job = await tx.scanJob.findFirst({ where: { id, ...(ownerFilter(p) ? { customerId: p.actorId } : {}) }, select: { status: true } })
+    /**
+     * queued/processing → cancelled. Uploads the worker has not stored yet go with it: their
+     * image rows now, their quarantine objects through the deletion outbox (same transaction).
+     * The row lock (NO KEY UPDATE) orders this against a worker finishing the job; an image the
+     * worker is storing right now is locked by it, so it ends either stored or removed, never half.
+     */
+    async cancel(p: Principal, id: string, meta: RequestMeta, log: Log) {
+      await withTx(db.prisma, dbContextOf(p), async (tx) => {
+        const [job] = await tx.$queryRaw<{ status: string }[]>`
+          SELECT status FROM scan_jobs WHERE id = ${id}::uuid AND (${ownerFilter(p)}::text IS NULL OR customer_id = ${ownerFilter(p)})
+             FOR NO KEY UPDATE`
         if (!job) throw new AppError('NOT_FOUND', 'Job not found.')
-        // Conditional update: a worker finishing the job concurrently wins or loses cleanly.
-        const { count } = await tx.scanJob.updateMany({
-          where: { id, status: { in: ['queued', 'processing'] } },
-          data: { status: 'cancelled', finishedAt: new Date() },
-        })
-        if (count === 0) throw new AppError('CONFLICT', `A ${job.status} job cannot be cancelled.`)
-        await writeAudit(tx, { ...auditActor(p), action: 'job.cancelled', targetType: 'scan_job', targetId: id, ...meta, details: { from: job.status } })
-        return { id, status: 'cancelled' as const }
+        if (job.status !== 'queued' && job.status !== 'processing') throw new AppError('CONFLICT', `A ${job.status} job cannot be cancelled.`)
+        await tx.scanJob.update({ where: { id }, data: { status: 'cancelled', finishedAt: new Date() } })
+        const { count } = await tx.scanImage.deleteMany({ where: { jobId: id, status: 'quarantined' } })
+        await recordDeletions(tx, [quarantinePrefix(id)], 'job.cancelled')
+        await writeAudit(tx, { ...auditActor(p), action: 'job.cancelled', targetType: 'scan_job', targetId: id, ...meta, details: { from: job.status, uploadsRemoved: count } })
       })
+      drainSoon([quarantinePrefix(id)], id, log)
+      return { id, status: 'cancelled' as const }
     },
 
-    /** Deletes the job and its images; the audit trail stays. Objects go after the commit. */
-    async remove(p: Principal, id: string, meta: RequestMeta, log: { error(obj: object, msg: string): void }) {
+    /**
+     * Deletes the job and its images; the audit trail stays. Every object it ever had (its
+     * quarantine, its stored scans) is recorded in the deletion outbox in the same transaction
+     * and removed right after the commit — or, if storage is down, by the worker's retries.
+     * FOR UPDATE waits for a worker storing one of its images (it holds a KEY SHARE lock on the
+     * row while it writes), so no object can be written after the delete commits.
+     */
+    async remove(p: Principal, id: string, meta: RequestMeta, log: Log) {
       const keys = await withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const job = await tx.scanJob.findFirst({
-          where: { id, customerId: p.actorId },
-          select: { status: true, images: { select: { quarantineKey: true, storageKey: true } } },
-        })
+        const [job] = await tx.$queryRaw<{ status: string; customer_id: string }[]>`
+          SELECT status, customer_id FROM scan_jobs WHERE id = ${id}::uuid AND customer_id = ${p.actorId} FOR UPDATE`
         if (!job) throw new AppError('NOT_FOUND', 'Job not found.')
         if (job.status === 'processing') throw new AppError('CONFLICT', 'The job is being processed; cancel it first.')
+        const imageCount = await tx.scanImage.count({ where: { jobId: id } })
         await tx.scanJob.delete({ where: { id } })
-        await writeAudit(tx, { ...auditActor(p), action: 'job.deleted', targetType: 'scan_job', targetId: id, ...meta, details: { imageCount: job.images.length, status: job.status } })
-        return job.images.flatMap((i) => [i.quarantineKey, i.storageKey]).filter((k): k is string => Boolean(k))
+        const keys = [quarantinePrefix(id), scanPrefix(job.customer_id, id)]
+        await recordDeletions(tx, keys, 'job.deleted')
+        await writeAudit(tx, { ...auditActor(p), action: 'job.deleted', targetType: 'scan_job', targetId: id, ...meta, details: { imageCount, status: job.status } })
+        return keys
       })
-      try {
-        await store.deleteKeys([...keys, ...(await store.listKeys(quarantinePrefix(id)))])
-      } catch (err) {
-        // The rows are gone; the retention sweep removes objects without rows.
-        log.error({ err, jobId: id, keys: keys.length }, 'job deleted but its objects could not be removed yet')
-      }
+      drainSoon(keys, id, log)
+    },
+
+    /** Resolves once the drains started by earlier requests have finished (server shutdown). */
+    async idle() {
+      await Promise.all(draining)
     },
 
     async imageUrl(p: Principal, jobId: string, imageId: string, meta: RequestMeta) {

@@ -63,7 +63,7 @@ export function buildHandlers(d: HandlerDeps): Handlers {
   return {
     'scan.ingest': createScanIngest({ db: d.db, store: d.store, log: d.log }),
     ...printerHandlers,
-    'maintenance.sweep': createSweep({ db: d.db, queues: d.queues, log: d.log, minAgeMs: d.sweepMinAgeMs }),
+    'maintenance.sweep': createSweep({ db: d.db, store: d.store, queues: d.queues, log: d.log, minAgeMs: d.sweepMinAgeMs }),
     'maintenance.retention': createRetention({ db: d.db, store: d.store, log: d.log, jobRetentionDays: d.config.JOB_RETENTION_DAYS, auditRetentionDays: d.config.AUDIT_RETENTION_DAYS }),
     'maintenance.audit-verify': createAuditVerify({ db: d.db, log: d.log }),
   }

@@ -1,10 +1,11 @@
 // maintenance.retention (PRODUCT §5.3): terminal scan and print jobs older than JOB_RETENTION_DAYS
-// are deleted with their objects (objects first: a crash leaves rows that the next run deletes,
-// never objects nobody can find), then audit rows older than AUDIT_RETENTION_DAYS are exported
-// and pruned by the database function that re-anchors the chain.
-import { SYSTEM_CONTEXT, withTx, writeAudit, type Db } from '@printforge/db'
+// are deleted with their objects (the row delete records them in the deletion outbox in the same
+// transaction, so a crash or a storage outage cannot leave objects nobody can find), then audit
+// rows older than AUDIT_RETENTION_DAYS are exported and pruned by the database function that
+// re-anchors the chain.
+import { drainDeletions, recordDeletions, SYSTEM_CONTEXT, withTx, writeAudit, type Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
-import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
+import { quarantinePrefix, scanPrefix, type ObjectStore } from '@printforge/storage'
 import { pruneAudit } from '../audit-prune.js'
 import type { Handler } from '../processor.js'
 
@@ -37,20 +38,23 @@ async function deleteScanBatch(deps: RetentionDeps, cutoff: Date): Promise<numbe
   const jobs = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
     tx.scanJob.findMany({
       where: { status: { in: ['stored', 'failed', 'cancelled'] }, ...old(cutoff) },
-      select: { id: true, status: true, images: { select: { quarantineKey: true, storageKey: true } } },
+      select: { id: true, status: true, customerId: true, imageCount: true },
       take: BATCH,
     }),
   )
+  const keys: string[] = []
   for (const job of jobs) {
-    const keys = job.images.flatMap((i) => [i.quarantineKey, i.storageKey]).filter((k): k is string => Boolean(k))
-    await deps.store.deleteKeys([...keys, ...(await deps.store.listKeys(quarantinePrefix(job.id)))])
-    await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
+    const objects = [quarantinePrefix(job.id), scanPrefix(job.customerId, job.id)]
+    const deleted = await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
       const { count } = await tx.scanJob.deleteMany({ where: { id: job.id, status: job.status } })
-      if (count === 1) {
-        await writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'job.deleted', targetType: 'scan_job', targetId: job.id, details: { reason: 'retention', imageCount: job.images.length } })
-      }
+      if (count === 0) return false
+      await recordDeletions(tx, objects, 'retention')
+      await writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'job.deleted', targetType: 'scan_job', targetId: job.id, details: { reason: 'retention', imageCount: job.imageCount } })
+      return true
     })
+    if (deleted) keys.push(...objects)
   }
+  await drain(deps, keys)
   return jobs.length
 }
 
@@ -62,14 +66,24 @@ async function deletePrintBatch(deps: RetentionDeps, cutoff: Date): Promise<numb
       take: BATCH,
     }),
   )
+  const keys: string[] = []
   for (const job of jobs) {
-    await deps.store.deleteKeys([job.fileKey])
-    await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
+    const deleted = await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
       const { count } = await tx.manufacturingJob.deleteMany({ where: { id: job.id, status: job.status } })
-      if (count === 1) {
-        await writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'job.deleted', targetType: 'manufacturing_job', targetId: job.id, details: { reason: 'retention' } })
-      }
+      if (count === 0) return false
+      await recordDeletions(tx, [job.fileKey], 'retention')
+      await writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'job.deleted', targetType: 'manufacturing_job', targetId: job.id, details: { reason: 'retention' } })
+      return true
     })
+    if (deleted) keys.push(job.fileKey)
   }
+  await drain(deps, keys)
   return jobs.length
+}
+
+/** Objects of the rows just deleted; what storage refuses now stays in the outbox for the sweep. */
+async function drain(deps: RetentionDeps, keys: string[]) {
+  if (keys.length === 0) return
+  const { failed } = await drainDeletions(deps.db, deps.store, { keys })
+  if (failed > 0) deps.log.warn({ failed }, 'retention: some objects could not be removed yet; the sweep retries')
 }

@@ -1,32 +1,77 @@
-// maintenance.sweep (PRODUCT §6 "nothing lost"): re-enqueues rows that wait without a live queue
-// job — an enqueue that failed while Redis was down, a job Redis lost, a worker that died. Jobs
-// ids are `<name>-<rowId>`, so a sweep racing the API or another sweeper cannot double a job.
-import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { requeueMissing, type QueueName } from '@printforge/jobs'
+// maintenance.sweep (PRODUCT §6 "nothing lost", "deletes are complete"), every minute:
+// 1. re-enqueues rows that wait without a live queue job — an enqueue that failed while Redis was
+//    down, a job Redis lost, a worker that died. Job ids are `<name>-<rowId>`, so a sweep racing
+//    the API or another sweeper cannot double a job. A row re-enqueued MAX_REQUEUES times fails
+//    for good instead of being retried forever.
+// 2. drains the deletion outbox: objects of deleted or cancelled rows that storage did not remove
+//    at the time (it was down, or the process died right after the commit).
+import { drainDeletions, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { hasLiveJob, requeueMissing, type QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
+import type { ObjectStore } from '@printforge/storage'
 import type { Queue } from 'bullmq'
 import type { Handler } from '../processor.js'
+import { failJob } from '../printers/transitions.js'
+import { giveUp } from '../scans/job-state.js'
 
 export interface SweepDeps {
   db: Db
+  store: ObjectStore
   queues: Record<QueueName, Queue>
   log: Logger
   /** Rows younger than this may still be on their way into the queue. */
   minAgeMs: number
 }
 
+/** Each re-enqueue grants the job its queue attempts again (8 for scans, 5 for prints). */
+export const MAX_REQUEUES = 3
+
 export function createSweep(deps: SweepDeps): Handler<'maintenance.sweep'> {
   return async () => {
-    const cutoff = new Date(Date.now() - deps.minAgeMs)
-    const [scans, prints] = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
-      Promise.all([
-        tx.scanJob.findMany({ where: { status: { in: ['queued', 'processing'] }, updatedAt: { lt: cutoff } }, select: { id: true }, take: 1000 }),
-        tx.manufacturingJob.findMany({ where: { status: { in: ['queued', 'uploading', 'starting'] }, updatedAt: { lt: cutoff } }, select: { id: true }, take: 1000 }),
-      ]),
-    )
-    let requeued = 0
-    for (const { id } of scans) if (await requeueMissing(deps.queues, 'scan.ingest', { scanJobId: id }, id)) requeued++
-    for (const { id } of prints) if (await requeueMissing(deps.queues, 'print.dispatch', { manufacturingJobId: id }, id)) requeued++
-    if (requeued > 0) deps.log.warn({ requeued }, 'sweep re-enqueued rows that had no live queue job')
+    await requeueStuck(deps)
+    const { deleted, failed } = await drainDeletions(deps.db, deps.store)
+    if (deleted + failed > 0) deps.log[failed > 0 ? 'warn' : 'info']({ deleted, failed }, 'deletion outbox drained')
   }
+}
+
+async function requeueStuck(deps: SweepDeps) {
+  const cutoff = new Date(Date.now() - deps.minAgeMs)
+  const select = { id: true, requeues: true }
+  const [scans, prints] = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
+    Promise.all([
+      tx.scanJob.findMany({ where: { status: { in: ['queued', 'processing'] }, updatedAt: { lt: cutoff } }, select, take: 1000 }),
+      tx.manufacturingJob.findMany({ where: { status: { in: ['queued', 'uploading', 'starting'] }, updatedAt: { lt: cutoff } }, select, take: 1000 }),
+    ]),
+  )
+  let requeued = 0
+  let gaveUp = 0
+  for (const { id, requeues } of scans) {
+    if (await hasLiveJob(deps.queues, 'scan.ingest', id)) continue
+    if (requeues >= MAX_REQUEUES) {
+      if (await giveUp(deps, id, `re-enqueued ${requeues} times without finishing`)) gaveUp++
+    } else if (await requeueMissing(deps.queues, 'scan.ingest', { scanJobId: id }, id)) {
+      await countRequeue(deps.db, 'scan', id)
+      requeued++
+    }
+  }
+  for (const { id, requeues } of prints) {
+    if (await hasLiveJob(deps.queues, 'print.dispatch', id)) continue
+    if (requeues >= MAX_REQUEUES) {
+      const reason = `Dispatch was re-enqueued ${requeues} times without finishing.`
+      if (await failJob(deps.db, id, 'RETRIES_EXHAUSTED', reason, {}, ['queued', 'uploading', 'starting'])) gaveUp++
+    } else if (await requeueMissing(deps.queues, 'print.dispatch', { manufacturingJobId: id }, id)) {
+      await countRequeue(deps.db, 'print', id)
+      requeued++
+    }
+  }
+  if (requeued > 0) deps.log.warn({ requeued }, 'sweep re-enqueued rows that had no live queue job')
+  if (gaveUp > 0) deps.log.error({ gaveUp, maxRequeues: MAX_REQUEUES }, 'sweep failed jobs that kept failing')
+}
+
+function countRequeue(db: Db, kind: 'scan' | 'print', id: string) {
+  return withTx(db, SYSTEM_CONTEXT, (tx) =>
+    kind === 'scan'
+      ? tx.scanJob.updateMany({ where: { id }, data: { requeues: { increment: 1 } } })
+      : tx.manufacturingJob.updateMany({ where: { id }, data: { requeues: { increment: 1 } } }),
+  )
 }

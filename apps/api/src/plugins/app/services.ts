@@ -36,8 +36,12 @@ export default fp(
   async (app: FastifyInstance) => {
     const { db, store, config } = app
     const defaultQuota = config.DEFAULT_MONTHLY_QUOTA
+    const scanJobs = createScanJobService({ db, store })
+    // Object removals started after an answer finish before the pool closes (bounded by the S3
+    // client's own timeouts); anything they leave stays in the outbox for the worker.
+    app.addHook('onClose', () => scanJobs.idle())
     app.decorate('services', {
-      scanJobs: createScanJobService({ db, store }),
+      scanJobs,
       scanUploads: createScanUploadService({ db, store, defaultQuota }),
       quota: createQuotaService({ db, defaultLimit: defaultQuota }),
       staff: createStaffService({ db, roles: app.roles }),

@@ -31,7 +31,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       params: JobParams,
       response: { 200: Type.Object({ job: Type.Object({ id: Uuid, status: Type.Literal('cancelled') }) }), 409: ErrorBody, ...commonErrors },
     },
-  }, async (request) => ({ job: await service.cancel(request.principal!, request.params.id, auditFields(request)) }))
+  }, async (request) => ({ job: await service.cancel(request.principal!, request.params.id, auditFields(request), request.log) }))
 
   app.delete('/:id', {
     config: { roles: ['customer'] },

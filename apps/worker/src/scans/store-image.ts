@@ -1,0 +1,108 @@
+// One quarantined upload → a stored, metadata-free scan (PRODUCT §6). The decode and re-encode
+// run without locks; the write holds two row locks so that a customer's delete or cancel can
+// never leave an object behind:
+// - the job row FOR KEY SHARE: a DELETE of the job (FOR UPDATE) waits until this image is
+//   committed, and the delete's outbox then removes it; a job deleted first is seen as gone and
+//   nothing is written. A cancel (NO KEY UPDATE) does not wait.
+// - the image row FOR UPDATE: a cancel deleting the job's quarantined images waits, then finds
+//   this one stored and leaves it.
+import type { Readable } from 'node:stream'
+import { SYSTEM_CONTEXT, withTx, writeAudit } from '@printforge/db'
+import { scanKey } from '@printforge/storage'
+import { ImageRejected, reencode } from './reencode.js'
+import type { ScanDeps } from './job-state.js'
+
+/** Far above the API's 10 MiB per file: only a tampered quarantine object gets here. */
+const MAX_QUARANTINE_BYTES = 32 * 1024 * 1024
+/** The S3 write happens inside the transaction; give it time beyond the default 5 s. */
+const STORE_TX_MS = 60_000
+
+export interface JobRef {
+  id: string
+  customerId: string
+}
+export interface ImageRef {
+  id: string
+  quarantineKey: string
+}
+
+/** 'gone' when the job left `processing` (cancelled, deleted) before this image could be stored. */
+export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef): Promise<'stored' | 'failed' | 'gone'> {
+  let input: Buffer
+  try {
+    input = await readAll(await deps.store.getStream(image.quarantineKey))
+  } catch (err) {
+    if (err instanceof ImageRejected) return failImage(deps, job, image, err.message)
+    if (!isMissing(err)) throw err
+    return failImage(deps, job, image, 'the upload is missing from quarantine')
+  }
+  let out
+  try {
+    out = await reencode(input)
+  } catch (err) {
+    if (!(err instanceof ImageRejected)) throw err
+    return failImage(deps, job, image, err.message)
+  }
+  const storageKey = scanKey(job.customerId, job.id, image.id, out.ext)
+  const stored = await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
+    if (!(await lockForWrite(tx, job.id, image.id))) return false
+    await deps.store.putBuffer(storageKey, out.data, out.contentType, out.sha256)
+    await tx.scanImage.update({
+      where: { id: image.id },
+      data: { status: 'stored', storageKey, sha256: out.sha256, bytes: out.data.length, width: out.width, height: out.height, failureReason: null },
+      select: { id: true },
+    })
+    await writeAudit(tx, {
+      actorType: 'system', actorId: 'system', action: 'scan.stored', targetType: 'scan_image', targetId: image.id,
+      details: { jobId: job.id, bytes: out.data.length, sha256: out.sha256 },
+    })
+    return true
+  }, { timeoutMs: STORE_TX_MS })
+  if (!stored) return 'gone'
+  // After the commit: a crash before this leaves a quarantine object that finish() removes.
+  await deps.store.deleteKeys([image.quarantineKey])
+  return 'stored'
+}
+
+type Tx = Parameters<Parameters<typeof withTx>[2]>[0]
+
+/** Locks the job (KEY SHARE) and the still-quarantined image (UPDATE); false when either moved on. */
+async function lockForWrite(tx: Tx, jobId: string, imageId: string): Promise<boolean> {
+  const [job] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM scan_jobs WHERE id = ${jobId}::uuid FOR KEY SHARE`
+  if (job?.status !== 'processing') return false
+  const [image] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM scan_images WHERE id = ${imageId}::uuid AND status = 'quarantined' FOR UPDATE`
+  return Boolean(image)
+}
+
+async function failImage(deps: ScanDeps, job: JobRef, image: ImageRef, reason: string): Promise<'failed'> {
+  deps.log.info({ scanJobId: job.id, imageId: image.id, reason }, 'image rejected')
+  await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
+    const { count } = await tx.scanImage.updateMany({ where: { id: image.id, status: 'quarantined' }, data: { status: 'failed', failureReason: reason.slice(0, 500) } })
+    if (count === 1) {
+      await writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'scan.failed', targetType: 'scan_image', targetId: image.id, details: { jobId: job.id, reason } })
+    }
+  })
+  // Hostile or broken bytes are not kept; the row keeps the reason.
+  await deps.store.deleteKeys([image.quarantineKey])
+  return 'failed'
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let total = 0
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length
+    if (total > MAX_QUARANTINE_BYTES) {
+      stream.destroy()
+      throw new ImageRejected('quarantined object is larger than any accepted upload')
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+const isMissing = (err: unknown) => {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+  return e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404
+}
