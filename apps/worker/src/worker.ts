@@ -58,7 +58,13 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
   const timing = { ...DEFAULT_TIMING, ...options.timing }
   const extraCaPems = options.extraCaPems ?? (config.PRINTER_EXTRA_CA ? [readFileSync(config.PRINTER_EXTRA_CA, 'utf8')] : [])
   const keyring = parsePrinterKeys(config.PRINTER_KEYS)
-  const database = createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: 60_000 })
+  const database = createDatabase({
+    url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: 60_000,
+    health: {
+      onChange: (up, cause) =>
+        up ? log.info({ alert: 'database_recovered' }, 'database answering again') : log.error({ alert: 'database_unavailable', reason: cause?.message }, 'database not answering: jobs fail and retry until it recovers'),
+    },
+  })
   const redis = createWorkerRedis(config.REDIS_URL, 'printforge-worker')
   const cleanups: Array<() => Promise<unknown>> = [() => database.close(), async () => redis.disconnect()]
   const cleanup = async () => {

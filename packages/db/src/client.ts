@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import type pg from 'pg'
 import { PrismaClient } from './generated/prisma/client.js'
 import type { Prisma } from './generated/prisma/client.js'
+import { GuardedPool } from './pool.js'
 
 /** The Prisma client, or a transaction of it: what every repository function takes first. */
 export type Db = PrismaClient
@@ -18,6 +19,11 @@ export interface DatabaseSettings {
    * exhausted pool or a dead database becomes a fast 503, never a hung request.
    */
   connectionTimeoutMs?: number
+  /**
+   * Client-side deadline of every query (default: statement timeout + 2 s). PostgreSQL enforces
+   * the statement timeout itself; this one also holds when the server cannot answer at all.
+   */
+  queryDeadlineMs?: number
 }
 
 /**
@@ -37,9 +43,20 @@ export function poolConfig(settings: DatabaseSettings): pg.PoolConfig {
   }
 }
 
-/** A Prisma client over node-postgres (driver adapter; no native engine), owning its pool. */
+/** A pool whose clients survive their server dying and never wait past their deadline (pool.ts). */
+export function createPool(settings: DatabaseSettings, isUp?: () => boolean): GuardedPool {
+  const config = poolConfig(settings)
+  const queryDeadlineMs = settings.queryDeadlineMs ?? (config.statement_timeout as number) + 2_000
+  return new GuardedPool({ ...config, queryDeadlineMs, ...(isUp ? { isUp } : {}) })
+}
+
+/**
+ * A Prisma client over node-postgres (driver adapter; no native engine) owning its pool, for
+ * short-lived processes (CLI, tests). Long-running services use createDatabase, which also
+ * watches the database's health.
+ */
 export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(poolConfig(settings)) })
+  return new PrismaClient({ adapter: new PrismaPg(createPool(settings), { disposeExternalPool: true }) })
 }
 
 export { PrismaClient }

@@ -1,29 +1,40 @@
 import { PrismaPg } from '@prisma/adapter-pg'
-import pg from 'pg'
-import { poolConfig, type DatabaseSettings } from './client.js'
+import type pg from 'pg'
+import { createPool, type DatabaseSettings } from './client.js'
 import type { DbContext } from './context.js'
 import { PrismaClient } from './generated/prisma/client.js'
+import { watchDatabase, type DatabaseHealth, type HealthSettings } from './health.js'
+import type { GuardedPool } from './pool.js'
 
 /**
  * One pg pool shared by Prisma (writes, complex reads) and hand-issued read transactions on the
- * hot path (STACK.md: Prisma's interactive transaction costs ~3× a hand-issued one).
+ * hot path (STACK.md: Prisma's interactive transaction costs ~3× a hand-issued one), and the
+ * health of the database behind it.
  */
 export interface Database {
   prisma: PrismaClient
-  pool: pg.Pool
+  pool: GuardedPool
+  /** `up` is false while the database does not answer; new work then fails at once (503). */
+  health: DatabaseHealth
   close(): Promise<void>
 }
 
-export function createDatabase(settings: DatabaseSettings): Database {
-  const pool = new pg.Pool(poolConfig(settings))
-  // An idle client that loses its server emits 'error' on the pool; without a listener that
-  // would crash the process. The next checkout reconnects.
-  pool.on('error', () => {})
+export function createDatabase(settings: DatabaseSettings & { health?: HealthSettings }): Database {
+  let health: DatabaseHealth | undefined
+  const pool = createPool(settings, () => health?.up ?? true)
+  health = watchDatabase({ connectionString: settings.url }, {
+    ...settings.health,
+    // Requests already waiting on a frozen server fail now rather than at their deadline.
+    onDown: () => pool.severAll(),
+  })
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  const watched = health
   return {
     prisma,
     pool,
+    health: watched,
     close: async () => {
+      await watched.close()
       await prisma.$disconnect()
       await pool.end()
     },

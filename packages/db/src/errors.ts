@@ -35,15 +35,22 @@ export const isSerializationFailure = (err: unknown) =>
  * the net that keeps one that slipped through a 400 rather than a 500.
  */
 export const isInvalidInput = (err: unknown) => sqlState(err)?.startsWith('22') === true
-/** The database is down, restarting or out of connections: the caller should answer 503. */
-export const isDatabaseUnavailable = (err: unknown) => {
-  const state = sqlState(err)
-  const code = prismaCode(err)
-  return (
-    code === 'P1001' || code === 'P1017' || code === 'P2024' ||
-    state === '57P01' || state === '57P03' || state === '53300' || state === '08006' || state === '08001' ||
-    /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
-  )
+const UNAVAILABLE_STATES = new Set(['57P01', '57P03', '53300', '08006', '08001'])
+// P2028: a transaction could not start (or finish) in its time: the pool or the server is stuck.
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1017', 'P2024', 'P2028', 'DATABASE_UNAVAILABLE'])
+const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|is not queryable|timeout exceeded when trying to connect|database unavailable/i
+
+/**
+ * The database is down, frozen, restarting or out of connections: the caller should answer 503.
+ * Looks through wrapped causes (Prisma wraps driver errors, the pool wraps its own refusal).
+ */
+export const isDatabaseUnavailable = (err: unknown): boolean => {
+  if (UNAVAILABLE_STATES.has(sqlState(err) ?? '')) return true
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    if (UNAVAILABLE_CODES.has(String((e as { code?: unknown }).code)) || UNAVAILABLE_MESSAGE.test(String((e as Error).message))) return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
 }
 
 /**

@@ -1,4 +1,6 @@
-export { createPrismaClient, PrismaClient, type Db, type Tx, type DatabaseSettings } from './client.js'
+export { createPrismaClient, createPool, PrismaClient, type Db, type Tx, type DatabaseSettings } from './client.js'
+export { GuardedPool, DatabaseUnavailableError } from './pool.js'
+export { watchDatabase, type DatabaseHealth, type HealthSettings } from './health.js'
 export { createDatabase, readOnce, type Database } from './database.js'
 export { withTx, SYSTEM_CONTEXT, ANONYMOUS_CONTEXT, type DbContext, type DbRole, type TxOptions } from './context.js'
 export {

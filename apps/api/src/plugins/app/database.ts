@@ -17,6 +17,13 @@ export default fp(
     const db = createDatabase({
       url: app.config.DATABASE_URL,
       poolMax: app.config.DATABASE_POOL_MAX,
+      // Once per outage each way, not once per request.
+      health: {
+        onChange: (up, cause) =>
+          up
+            ? app.log.info({ alert: 'database_recovered' }, 'database answering again')
+            : app.log.error({ alert: 'database_unavailable', reason: cause?.message }, 'database not answering: requests that need it get 503 until it recovers'),
+      },
     })
     try {
       const role = await assertSafeAppRole(db.prisma)

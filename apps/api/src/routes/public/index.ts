@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { createReadiness } from '../../lib/readiness.js'
 import { ErrorBody } from '../../schemas/common.js'
 
 const VERSION = '0.1.0'
@@ -15,6 +16,7 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { rateLimit: false },
   }, async () => ({ status: 'ok' as const }))
 
+  const ready = createReadiness({ database: app.db.health, redis: app.redis.health, storage: app.store })
   const ReadyBody = Type.Object({
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     checks: Type.Object({ database: Type.Boolean(), redis: Type.Boolean(), storage: Type.Boolean() }),
@@ -23,13 +25,7 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { operationId: 'ready', response: { 200: ReadyBody, 503: ReadyBody } },
     config: { rateLimit: false },
   }, async (_request, reply) => {
-    const within = <T>(p: Promise<T>, ms: number) =>
-      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
-    const [database, redis, storage] = await Promise.all([
-      within(app.db.pool.query('SELECT 1'), 1_000).then(() => true, () => false),
-      within(app.redis.fast.ping(), 1_000).then(() => true, () => false),
-      app.store.ping(),
-    ])
+    const { database, redis, storage } = await ready()
     const ok = database && redis && storage
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, redis, storage } })
   })

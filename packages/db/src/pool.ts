@@ -1,0 +1,111 @@
+import pg from 'pg'
+
+/**
+ * Why a pool of our own (a thin subclass of node-postgres's): three failure modes of a database
+ * that dies or freezes under load, none of which pg or Prisma's adapter handle for us.
+ *
+ * 1. A client that is checked out (a transaction, readOnce) has no 'error' listener: pg-pool only
+ *    listens on idle clients, and Prisma's adapter removes its own when a transaction ends. When
+ *    the server goes away, the client emits 'error' and, unheard, the process exits. Every client
+ *    here listens for its whole life; the query in flight fails on its own promise.
+ * 2. A frozen server (SIGSTOP, a stalled disk, a partition) answers nothing: a query on an open
+ *    connection waits forever, since statement_timeout is enforced by the frozen server itself.
+ *    Every query gets a client-side deadline, and a query past it destroys its connection (the
+ *    only way to stop waiting on a socket that will never answer), so the pool drops it.
+ * 3. While the database is known to be down, waiting for a connection only delays the 503.
+ *    `connect()` then fails at once (see DatabaseHealth), and `severAll()` ends the waits of
+ *    requests that were already in flight when the outage was detected.
+ */
+
+/** The database is unreachable or not answering: callers answer 503 and retry later. */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE'
+  constructor(message = 'database unavailable', options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'DatabaseUnavailableError'
+  }
+}
+
+type Callback = (err: Error | null, result?: unknown) => void
+
+/** What the client exposes of pg's internals: the socket, to cut a connection that hangs. */
+interface ClientInternals {
+  connection?: { stream?: { destroy(error?: Error): void } }
+}
+
+function makeClient(queryDeadlineMs: number) {
+  return class SafeClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config)
+      // (1) Absorbed here; the pool removes a client that is no longer queryable when it is released.
+      this.on('error', () => {})
+    }
+
+    /** Cuts the connection: the query in flight rejects ("Connection terminated unexpectedly"). */
+    sever(): void {
+      ;(this as unknown as ClientInternals).connection?.stream?.destroy()
+    }
+
+    // (2) Overrides every call style pg and Prisma use: promise (config object or text) and callback.
+    override query(...args: unknown[]): never {
+      const timer = setTimeout(() => this.sever(), queryDeadlineMs)
+      timer.unref()
+      const done = () => clearTimeout(timer)
+      const last = args.at(-1)
+      if (typeof last === 'function') {
+        args[args.length - 1] = (err: Error | null, result: unknown) => {
+          done()
+          ;(last as Callback)(err, result)
+        }
+        return (super.query as (...a: unknown[]) => never)(...args)
+      }
+      const result = (super.query as (...a: unknown[]) => unknown)(...args)
+      if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done)
+      else done()
+      return result as never
+    }
+  }
+}
+
+type Severable = { sever(): void }
+
+export interface GuardedPoolOptions extends pg.PoolConfig {
+  /** Longest any single query may wait for its answer before its connection is cut. */
+  queryDeadlineMs: number
+  /** When it returns false, `connect()` fails at once with DatabaseUnavailableError. */
+  isUp?: () => boolean
+}
+
+export class GuardedPool extends pg.Pool {
+  private readonly isUp: () => boolean
+  private readonly clients = new Set<Severable>()
+
+  constructor({ queryDeadlineMs, isUp, ...config }: GuardedPoolOptions) {
+    super({ ...config, Client: makeClient(queryDeadlineMs) as unknown as typeof pg.Client })
+    this.isUp = isUp ?? (() => true)
+    // An idle client that loses its server emits 'error' on the pool; without a listener that
+    // would crash the process. The next checkout reconnects.
+    this.on('error', () => {})
+    this.on('connect', (client) => this.clients.add(client as unknown as Severable))
+    this.on('remove', (client) => this.clients.delete(client as unknown as Severable))
+  }
+
+  // (3) pg-pool's own query() goes through connect(callback) too.
+  override connect(): Promise<pg.PoolClient>
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void
+  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    if (!this.isUp()) {
+      const err = new DatabaseUnavailableError()
+      if (!callback) return Promise.reject(err)
+      process.nextTick(() => callback(err, undefined, () => {}))
+      return
+    }
+    return callback ? super.connect(callback) : super.connect()
+  }
+
+  /** Cuts every connection (their queries fail now instead of waiting on a frozen server). */
+  severAll(): number {
+    for (const client of this.clients) client.sever()
+    return this.clients.size
+  }
+}
