@@ -20,21 +20,19 @@ export interface Database {
 }
 
 export function createDatabase(settings: DatabaseSettings & { health?: HealthSettings }): Database {
-  let health: DatabaseHealth | undefined
-  const pool = createPool(settings, () => health?.up ?? true)
-  health = watchDatabase({ connectionString: settings.url }, {
+  const health: DatabaseHealth = watchDatabase({ connectionString: settings.url }, {
     ...settings.health,
     // Requests already waiting on a frozen server fail now rather than at their deadline.
     onDown: () => pool.severAll(),
   })
+  const pool = createPool(settings, () => health.up)
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
-  const watched = health
   return {
     prisma,
     pool,
-    health: watched,
+    health,
     close: async () => {
-      await watched.close()
+      await health.close()
       await prisma.$disconnect()
       await pool.end()
     },
