@@ -114,4 +114,43 @@ describe('printers (PRODUCT §4.4, §12)', () => {
     const bad = await api.app.inject({ method: 'POST', url: `/printers/${printer.id}/commands`, headers: operator.auth, payload: { command: 'gcode_line', param: 'M112' } })
     assert.equal(bad.statusCode, 400)
   })
+
+  test('a command reaches the queue only after its audit row has committed', async () => {
+    const admin = await api.staff('admin')
+    const { printer } = (await register(admin.auth)).json()
+    const prints = api.app.queues.raw.prints
+    const add = prints.add.bind(prints)
+    let auditVisibleAtEnqueue: number | undefined
+    // Another connection looks for the audit row at the moment the job is added: only a
+    // committed row is visible to it.
+    prints.add = (async (...args: Parameters<typeof add>) => {
+      auditVisibleAtEnqueue = (await auditRows(api, { action: 'printer.controlled', targetId: printer.id })).length
+      return add(...args)
+    }) as typeof prints.add
+    try {
+      const res = await api.app.inject({ method: 'POST', url: `/printers/${printer.id}/commands`, headers: admin.auth, payload: { command: 'light_on' } })
+      assert.equal(res.statusCode, 202, res.body)
+    } finally {
+      prints.add = add
+    }
+    assert.equal(auditVisibleAtEnqueue, 1)
+  })
+
+  test('a command that cannot be queued is 503, and the audit trail says it was not sent', async () => {
+    const admin = await api.staff('admin')
+    const { printer } = (await register(admin.auth)).json()
+    const prints = api.app.queues.raw.prints
+    const add = prints.add.bind(prints)
+    prints.add = (async () => {
+      throw new Error('Connection is closed.')
+    }) as typeof prints.add
+    try {
+      const res = await api.app.inject({ method: 'POST', url: `/printers/${printer.id}/commands`, headers: admin.auth, payload: { command: 'pause' } })
+      assert.equal(res.statusCode, 503, res.body)
+    } finally {
+      prints.add = add
+    }
+    const rows = await auditRows(api, { action: 'printer.controlled', targetId: printer.id })
+    assert.deepEqual(rows.map((r) => r.details), [{ command: 'pause' }, { command: 'pause', queued: false }])
+  })
 })

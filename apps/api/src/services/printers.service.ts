@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { withTx, writeAudit, type Database, type Prisma } from '@printforge/db'
+import { withTx, writeAudit, type Database, type Prisma, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import { enqueue, type QueueMap } from '@printforge/jobs'
 import { encryptAccessCode, isPrivatePrinterHost, type PrinterKeyring } from '@printforge/printer-keys'
@@ -134,20 +134,25 @@ export function createPrinterService(deps: { db: Database; keyring: PrinterKeyri
     },
 
     /**
-     * Audits, then enqueues inside the same transaction: if Redis refuses the job, the audit row
-     * rolls back and the caller gets 503 — no audited command that was never sent.
+     * Audits, then enqueues after the commit (like every job): the worker can never act on a
+     * command whose audit row might still roll back. A command is not swept up later — a pause
+     * or stop sent minutes late would surprise an operator — so when the queue refuses it the
+     * caller gets 503 and a second audit row records that it was not sent.
      */
     async command(p: Principal, id: string, command: Static<typeof PrinterCommandBody>['command'], meta: RequestMeta) {
+      const requestId = meta.requestId ?? randomUUID()
+      const audit = (details: Record<string, unknown>) => (tx: Tx) =>
+        writeAudit(tx, { ...auditActor(p), action: 'printer.controlled', targetType: 'printer', targetId: id, ...meta, details })
       await withTx(db.prisma, dbContextOf(p), async (tx) => {
         await find(tx, id)
-        const requestId = meta.requestId ?? randomUUID()
-        await writeAudit(tx, { ...auditActor(p), action: 'printer.controlled', targetType: 'printer', targetId: id, ...meta, details: { command } })
-        try {
-          await enqueue(deps.queues, 'printer.command', { printerId: id, command, requestId }, `${id}-${requestId}`)
-        } catch (err) {
-          throw new AppError('UNAVAILABLE', 'The command could not be queued; retry shortly.', { cause: err })
-        }
+        await audit({ command })(tx)
       })
+      try {
+        await enqueue(deps.queues, 'printer.command', { printerId: id, command, requestId }, `${id}-${requestId}`)
+      } catch (err) {
+        await withTx(db.prisma, dbContextOf(p), audit({ command, queued: false })).catch(() => {})
+        throw new AppError('UNAVAILABLE', 'The command could not be queued; retry shortly.', { cause: err })
+      }
       return { printerId: id, command, status: 'queued' as const }
     },
   }
