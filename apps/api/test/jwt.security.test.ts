@@ -136,15 +136,34 @@ describe('JWT verification (PRODUCT §2, §12)', () => {
     assert.equal((await api.app.inject({ method: 'GET', url: '/staff', headers: admin.auth })).statusCode, 403)
   })
 
-  test('failures are audited as auth.failed with a reason and without the token', async () => {
+  test('failures are audited as auth.failed with their reasons and counts, without the token', async () => {
     const token = `${api.token().slice(0, -4)}AAAA`
     await expect401(api.app, bearer(token))
+    await api.app.authFailures.flush()
     const rows = await auditRows(api, { action: 'auth.failed' })
-    assert.ok(rows.length > 5)
+    assert.ok(rows.length > 0)
+    const counted = rows.reduce((n, r) => n + (r.details as { count: number }).count, 0)
+    assert.ok(counted > 5, `only ${counted} failures counted`)
     for (const row of rows) {
       assert.equal(row.actorType, 'anonymous')
-      assert.ok(typeof (row.details as { reason?: unknown }).reason === 'string')
+      const reasons = (row.details as { reasons: { name: string; count: number }[] }).reasons
+      assert.ok(reasons.length > 0 && reasons.every((r) => typeof r.name === 'string' && r.count > 0))
       assert.doesNotMatch(JSON.stringify({ ...row, id: String(row.id) }), /eyJ/, 'no token fragment in the audit row')
     }
+  })
+
+  test('a flood of failures from many addresses costs one audit transaction per interval, not one row per request', async () => {
+    await api.app.authFailures.flush()
+    const before = (await auditRows(api)).length
+    const addresses = Array.from({ length: 150 }, (_, i) => `10.77.${i >> 8}.${i & 255}`)
+    await Promise.all(addresses.flatMap((ip) => [1, 2].map(() => api.app.inject({ method: 'GET', url: '/me', remoteAddress: ip, headers: bearer('nope') }))))
+    assert.equal((await auditRows(api)).length, before, 'nothing is written per request')
+    await api.app.authFailures.flush()
+    const rows = (await auditRows(api)).slice(before)
+    // The 100 busiest addresses get a row each; the other 50 share one.
+    assert.equal(rows.length, 101)
+    assert.equal(rows.reduce((n, r) => n + (r.details as { count: number }).count, 0), 300)
+    assert.ok(rows.slice(0, 100).every((r) => r.ip?.startsWith('10.77.') && (r.details as { count: number }).count === 2))
+    assert.deepEqual(rows[100]?.details && { ...(rows[100].details as object), until: 'x' }, { count: 100, addresses: 50, aggregated: true, until: 'x' })
   })
 })

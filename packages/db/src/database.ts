@@ -24,6 +24,7 @@ export function createDatabase(settings: DatabaseSettings & { health?: HealthSet
     ...settings.health,
     // Requests already waiting on a frozen server fail now rather than at their deadline.
     onDown: () => pool.severAll(),
+    lastAnswerAt: () => pool.activity.lastAnswerAt,
   })
   const pool = createPool(settings, () => health.up)
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })

@@ -1,33 +1,43 @@
 import pg from 'pg'
 
 export interface HealthSettings {
-  /** How often the probe runs (default 200 ms). */
+  /** How often the probe runs (default 250 ms). */
   intervalMs?: number
-  /**
-   * How long a probe may take, connecting included, before the database counts as down (default
-   * 500 ms: a local `SELECT 1` that takes half a second is a stalled server, not a busy one).
-   */
+  /** How long `SELECT 1` on the open probe connection may take (default 1 s). */
   timeoutMs?: number
+  /** How long (re)opening the probe connection may take (default 3 s: a fork and a SCRAM handshake). */
+  connectTimeoutMs?: number
   /** Told once per change, e.g. to log the outage and the recovery. */
   onChange?: (up: boolean, cause?: Error) => void
 }
 
 export interface DatabaseHealth {
-  /** False from the first failed probe until the next one that succeeds. */
+  /** False from a failed probe until the next one that succeeds. */
   readonly up: boolean
   close(): Promise<void>
 }
 
+interface Watch extends HealthSettings {
+  /** Called when the database goes down, before onChange (cut the waits in flight). */
+  onDown?: () => void
+  /** When any other query last got its answer: proof of life that beats a slow probe. */
+  lastAnswerAt?: () => number
+}
+
 /**
  * Watches the database with `SELECT 1` on a connection of its own (so an exhausted pool is not
- * mistaken for an outage, and an outage is seen even when no request is running). A dead server
- * refuses at once; a frozen one is caught by the timeout. While it reports down, the pool refuses
- * new work at once (503 in a millisecond instead of a hang), and `onDown` cuts the connections
- * requests were already waiting on.
+ * mistaken for an outage, and an outage is seen even when no request is running).
+ * - A refused or dropped connection is an outage at once (a dead or restarting server).
+ * - A probe without an answer in time is an outage only if no other query got an answer during
+ *   it either: a frozen server answers nobody, a merely busy one still answers someone. That
+ *   keeps a loaded machine from cutting healthy work short.
+ * While down, the pool refuses new work at once (503 in a millisecond, not a hang), and `onDown`
+ * cuts the connections requests were already waiting on.
  */
-export function watchDatabase(config: pg.ClientConfig, settings: HealthSettings & { onDown?: () => void } = {}): DatabaseHealth {
-  const intervalMs = settings.intervalMs ?? 200
-  const timeoutMs = settings.timeoutMs ?? 500
+export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): DatabaseHealth {
+  const intervalMs = settings.intervalMs ?? 250
+  const timeoutMs = settings.timeoutMs ?? 1_000
+  const connectTimeoutMs = settings.connectTimeoutMs ?? 3_000
   let up = true
   let closed = false
   let client: pg.Client | null = null
@@ -36,39 +46,37 @@ export function watchDatabase(config: pg.ClientConfig, settings: HealthSettings 
   const drop = () => {
     const c = client
     client = null
-    if (c) {
-      c.on('error', () => {})
-      // destroy, not end(): a frozen server would never acknowledge a polite goodbye.
-      ;(c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
-    }
+    // destroy, not end(): a frozen server would never acknowledge a polite goodbye.
+    ;(c as unknown as { connection?: { stream?: { destroy(): void } } } | null)?.connection?.stream?.destroy()
   }
 
-  async function probeOnce(): Promise<void> {
+  const within = <T>(p: Promise<T>, ms: number, what: string) => {
+    let deadline: NodeJS.Timeout | undefined
+    return Promise.race([p, new Promise<never>((_, reject) => (deadline = setTimeout(() => reject(new ProbeTimeout(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(deadline))
+  }
+
+  async function probe(): Promise<void> {
     if (!client) {
-      const c = new pg.Client({ ...config, connectionTimeoutMillis: timeoutMs, application_name: 'printforge-health' })
+      const c = new pg.Client({ ...config, connectionTimeoutMillis: connectTimeoutMs, application_name: 'printforge-health' })
       c.on('error', () => {})
       client = c
-      await c.connect()
+      await within(c.connect(), connectTimeoutMs, 'connect')
     }
-    await client.query('SELECT 1')
+    await within(client.query('SELECT 1'), timeoutMs, 'SELECT 1')
   }
 
   async function tick() {
+    const started = Date.now()
     let failure: Error | undefined
-    let deadline: NodeJS.Timeout | undefined
     try {
-      await Promise.race([
-        probeOnce(),
-        new Promise((_, reject) => (deadline = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
-      ])
+      await probe()
     } catch (err) {
       failure = err as Error
       drop()
-    } finally {
-      clearTimeout(deadline)
     }
     if (closed) return
-    const nowUp = failure === undefined
+    const answeredMeanwhile = (settings.lastAnswerAt?.() ?? 0) >= started
+    const nowUp = failure === undefined || (failure instanceof ProbeTimeout && answeredMeanwhile)
     if (nowUp !== up) {
       up = nowUp
       if (!up) settings.onDown?.()
@@ -96,3 +104,5 @@ export function watchDatabase(config: pg.ClientConfig, settings: HealthSettings 
     },
   }
 }
+
+class ProbeTimeout extends Error {}

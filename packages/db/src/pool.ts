@@ -33,7 +33,10 @@ interface ClientInternals {
   connection?: { stream?: { destroy(error?: Error): void } }
 }
 
-function makeClient(queryDeadlineMs: number) {
+/** A server error (it has a SQLSTATE) is an answer too; a cut connection is not. */
+const answered = (err: unknown) => !err || /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code))
+
+function makeClient(queryDeadlineMs: number, onAnswer: () => void) {
   return class SafeClient extends pg.Client {
     constructor(config?: string | pg.ClientConfig) {
       super(config)
@@ -50,18 +53,21 @@ function makeClient(queryDeadlineMs: number) {
     override query(...args: unknown[]): never {
       const timer = setTimeout(() => this.sever(), queryDeadlineMs)
       timer.unref()
-      const done = () => clearTimeout(timer)
+      const done = (err?: unknown) => {
+        clearTimeout(timer)
+        if (answered(err)) onAnswer()
+      }
       const last = args.at(-1)
       if (typeof last === 'function') {
         args[args.length - 1] = (err: Error | null, result: unknown) => {
-          done()
+          done(err)
           ;(last as Callback)(err, result)
         }
         return (super.query as (...a: unknown[]) => never)(...args)
       }
       const result = (super.query as (...a: unknown[]) => unknown)(...args)
-      if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done)
-      else done()
+      if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(() => done(), done)
+      else clearTimeout(timer)
       return result as never
     }
   }
@@ -79,9 +85,13 @@ export interface GuardedPoolOptions extends pg.PoolConfig {
 export class GuardedPool extends pg.Pool {
   private readonly isUp: () => boolean
   private readonly clients = new Set<Severable>()
+  /** When a query on this pool last got an answer from the server (health.ts: proof of life). */
+  readonly activity: { lastAnswerAt: number }
 
   constructor({ queryDeadlineMs, isUp, ...config }: GuardedPoolOptions) {
-    super({ ...config, Client: makeClient(queryDeadlineMs) as unknown as typeof pg.Client })
+    const activity = { lastAnswerAt: 0 }
+    super({ ...config, Client: makeClient(queryDeadlineMs, () => (activity.lastAnswerAt = Date.now())) as unknown as typeof pg.Client })
+    this.activity = activity
     this.isUp = isUp ?? (() => true)
     // An idle client that loses its server emits 'error' on the pool; without a listener that
     // would crash the process. The next checkout reconnects.

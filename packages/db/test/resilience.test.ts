@@ -45,7 +45,7 @@ describe('the database dying or freezing never takes the process down (review fi
     const proxy = await freezableProxy(new URL(fx.database.appUrl))
     const url = new URL(fx.database.appUrl)
     url.port = String(proxy.port)
-    const db = createDatabase({ url: url.toString(), poolMax: 4, health: { intervalMs: 100, timeoutMs: 300 } })
+    const db = createDatabase({ url: url.toString(), poolMax: 4, health: { intervalMs: 100, timeoutMs: 300, connectTimeoutMs: 1_000 } })
     try {
       assert.deepEqual(await readOnce(db.pool, SYSTEM_CONTEXT, 'SELECT 1 AS one', []), [{ one: 1 }])
       proxy.freeze()

@@ -1,4 +1,3 @@
-import { ANONYMOUS_CONTEXT, withTx, writeAudit } from '@printforge/db'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { auditFields } from './audit.js'
 import { ipKey } from './client-key.js'
@@ -11,7 +10,7 @@ const WINDOW_S = 60
 /**
  * Counts a failed authentication against its own per-IP budget (separate from the request
  * limits, and consulted only for failures: a valid token is never refused because other clients
- * behind the same IP failed). Audits it without the token. Returns the refusal when over budget.
+ * behind the same IP failed). Audits it (aggregated, never the token). Returns the refusal when over budget.
  */
 export async function recordAuthFailure(app: FastifyInstance, request: FastifyRequest, reason: string) {
   const key = `pf-authfail:${ipKey(request.ip)}`
@@ -26,13 +25,10 @@ export async function recordAuthFailure(app: FastifyInstance, request: FastifyRe
   if (count === AUTH_FAILURE_ALERT + 1) {
     request.log.warn({ alert: 'auth_failures', ip: request.ip, threshold: AUTH_FAILURE_ALERT }, 'ALERT: repeated failed authentications from one IP')
   }
-  // Audit each failure up to the limit, then one ratelimit row: a flood must not flood the log.
-  if (count === null || count <= AUTH_FAILURE_LIMIT + 1) {
-    const action = count !== null && count > AUTH_FAILURE_LIMIT ? 'ratelimit.exceeded' : 'auth.failed'
-    await withTx(app.db.prisma, ANONYMOUS_CONTEXT, (tx) =>
-      writeAudit(tx, { actorType: 'anonymous', action, ...auditFields(request), details: { reason, route: request.url.split('?')[0] } }),
-    ).catch((err: unknown) => request.log.error({ err }, `could not audit ${action}`))
-  }
+  // Audited in aggregate (auth-failure-audit.ts): a flood must not queue every audited write
+  // behind the chain-head lock.
+  const { userAgent, requestId } = auditFields(request)
+  app.authFailures.record({ ip: request.ip, reason, route: request.routeOptions.url ?? 'unknown', userAgent, requestId, limited: count !== null && count > AUTH_FAILURE_LIMIT })
   request.log.info({ reason }, 'authentication failed')
   return count !== null && count > AUTH_FAILURE_LIMIT ? { retryAfterSeconds: WINDOW_S } : null
 }

@@ -1,6 +1,7 @@
 import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { createAuthFailureAudit, type AuthFailureAudit } from '../../lib/auth-failure-audit.js'
 import { recordAuthFailure } from '../../lib/auth-failures.js'
 import { medusaIdentity } from '../../lib/medusa-claims.js'
 import type { Principal, Role } from '../../lib/principal.js'
@@ -11,6 +12,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<unknown>
     roles: RoleCache
+    authFailures: AuthFailureAudit
   }
   interface FastifyRequest {
     principal: Principal | null
@@ -50,6 +52,10 @@ export default fp(
       },
     })
     app.decorate('roles', createRoleCache(app.db.pool, config.ROLE_CACHE_TTL_MS))
+    const authFailures = createAuthFailureAudit(app.db.prisma, app.log)
+    app.decorate('authFailures', authFailures)
+    // Counted failures are written before the pool closes (onClose hooks run last-registered first).
+    app.addHook('onClose', () => authFailures.close())
     app.decorateRequest('principal', null)
 
     app.decorate('authenticate', async function authenticate(request: FastifyRequest, reply: FastifyReply) {
