@@ -54,6 +54,26 @@ describe('rate limits (PRODUCT §3, §12)', () => {
     assert.equal(direct.filter((c) => c === 429).length, 1)
   })
 
+  test('IPv6 clients are keyed by their /64 however they spell it; an IPv4-mapped client is its IPv4 address', async () => {
+    const spellings = ['2001:db8:77::1', '2001:0DB8:0077:0:ffff::2', '2001:db8:77:0:1:2:3:4', '2001:db8:77::1.2.3.4']
+    let i = 0
+    const codes = await burst(100, () => api.app.inject({ method: 'GET', url: '/', remoteAddress: spellings[i++ % spellings.length] }))
+    assert.ok(codes.every((c) => c === 200))
+    assert.equal((await api.app.inject({ method: 'GET', url: '/', remoteAddress: '2001:db8:77:0::9' })).statusCode, 429)
+    assert.equal((await api.app.inject({ method: 'GET', url: '/', remoteAddress: '2001:db8:78::1' })).statusCode, 200)
+    const mapped = await burst(101, () => api.app.inject({ method: 'GET', url: '/', remoteAddress: i++ % 2 ? '10.6.0.1' : '::ffff:10.6.0.1' }))
+    assert.equal(mapped.filter((c) => c === 429).length, 1)
+  })
+
+  test('failed authentications from one /64 share one budget, whatever the spelling', async () => {
+    const spellings = ['2001:db8:99::1', '2001:DB8:99:0:0:0:0:2', '2001:0db8:0099:0000::3']
+    let i = 0
+    const codes = await burst(31, () => api.app.inject({ method: 'GET', url: '/me', remoteAddress: spellings[i++ % spellings.length], headers: { authorization: 'Bearer nope' } }))
+    assert.ok(codes.slice(0, 30).every((c) => c === 401), codes.join(','))
+    assert.equal(codes[30], 429)
+    assert.equal((await api.app.inject({ method: 'GET', url: '/me', remoteAddress: '2001:db8:9a::1', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
+  })
+
   test('404 probing is rate-limited too', async () => {
     const codes = await burst(101, () => api.app.inject({ method: 'GET', url: `/probe/${Math.random()}`, remoteAddress: '10.4.0.1' }))
     assert.deepEqual([codes[0], codes.at(-1)], [404, 429])

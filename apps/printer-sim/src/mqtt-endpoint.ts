@@ -1,9 +1,11 @@
 // One printer's MQTT broker: aedes behind a TLS server on 127.0.0.1, user `bblp` + access code,
 // and the connection-level faults (drop, refuse, swap certificate) the client must survive.
 import { type AddressInfo, type Socket } from 'node:net'
+import { type Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import { type KeyPairPem } from './certs.js'
+import { sendOversizedPublish, type OversizedPacketResult } from './oversized-packet.js'
 
 export interface MqttEndpointOptions {
   serial: string
@@ -27,6 +29,8 @@ export interface MqttEndpoint {
   publishReport: (payload: Buffer) => void
   /** Sends a raw publish to every connected client, bypassing subscriptions (for hostile-broker tests). */
   injectRaw: (topic: string, payload: Buffer) => void
+  /** Starts an oversized PUBLISH on each connected client's connection (see oversized-packet.ts). */
+  sendOversizedPacket: (declaredBytes: number, sendBytes: number) => Promise<OversizedPacketResult[]>
   dropConnections: () => void
   setRefuseConnections: (refuse: boolean) => void
   useCertificate: (cert: KeyPairPem) => void
@@ -103,6 +107,9 @@ export async function startMqttEndpoint(opts: MqttEndpointOptions): Promise<Mqtt
     },
     injectRaw(topic, payload) {
       for (const client of clients) client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, noop)
+    },
+    sendOversizedPacket(declaredBytes, sendBytes) {
+      return Promise.all([...clients].map((c) => sendOversizedPublish(c.conn as Duplex, reportTopic, declaredBytes, sendBytes)))
     },
     dropConnections,
     setRefuseConnections(value) { refuse = value },

@@ -5,6 +5,7 @@ import { startFtpsEndpoint, type FtpsEndpoint } from './ftps-endpoint.js'
 import { JobState } from './job-state.js'
 import { MODEL_TRAITS, type PrinterModel } from './models.js'
 import { startMqttEndpoint, type MqttEndpoint } from './mqtt-endpoint.js'
+import { type OversizedPacketResult } from './oversized-packet.js'
 import { ReportComposer, type ReportContext } from './report-builder.js'
 import { handleRequest, type PrinterContext } from './request-handler.js'
 import { applyControl } from './control.js'
@@ -131,6 +132,16 @@ export class VirtualPrinter {
   /** Delivers a raw payload to connected clients on any topic, bypassing subscriptions. */
   injectRaw(payload: string | Buffer, topic = `device/${this.serial}/report`): void {
     this.mqtt.injectRaw(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload))
+  }
+
+  /**
+   * Announces a `declaredBytes` PUBLISH on the report topic and streams up to `sendBytes` of it,
+   * as a hostile broker would; resolves when the client closed the connection or all was sent.
+   */
+  async sendOversizedPacket(declaredBytes: number, sendBytes = declaredBytes): Promise<OversizedPacketResult> {
+    const [first] = await this.mqtt.sendOversizedPacket(declaredBytes, sendBytes)
+    if (!first) throw new Error(`${this.serial}: no client connected`)
+    return first
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,8 @@
-// Turns raw MQTT messages into state: topic check, size cap, JSON parse, depth check, delta merge.
+// Turns raw MQTT messages into state: topic check, size cap, JSON parse, depth check, bounded merge.
 // Everything a printer (or whoever holds its broker) sends is untrusted input: bad messages are
 // counted and dropped, never thrown.
-import { depthExceeds, isObject, mergeInto, type JsonObject } from './merge.js'
+import { BoundedState, type StateLimits } from './bounded-state.js'
+import { depthExceeds, isObject, type JsonObject } from './merge.js'
 import { signatureRequired } from './status.js'
 
 export interface IntakeStats {
@@ -15,6 +16,8 @@ export interface IntakeStats {
   oversized: number
   /** Published on a topic other than our printer's report topic. */
   foreignTopic: number
+  /** Parts of reports dropped by the state's bounds (see StateLimits); the rest still merged. */
+  capped: number
 }
 
 export type IntakeResult =
@@ -22,16 +25,21 @@ export type IntakeResult =
   | { kind: 'message'; classes: Array<[string, JsonObject]>; statusChanged: boolean }
 
 export class ReportIntake {
-  readonly stats: IntakeStats = { received: 0, reports: 0, malformed: 0, oversized: 0, foreignTopic: 0 }
-  /** The merged `print` object: the printer's full state as of the last report. */
-  print: JsonObject = Object.create(null) as JsonObject
+  readonly stats: IntakeStats = { received: 0, reports: 0, malformed: 0, oversized: 0, foreignTopic: 0, capped: 0 }
+  private readonly state: BoundedState
   /** From `fun` when the model sends it: true = signatures required (Developer Mode off). */
   signatureRequired: boolean | null = null
 
   constructor(
     private readonly reportTopic: string,
     private readonly maxMessageBytes: number,
-  ) {}
+    limits?: StateLimits,
+  ) {
+    this.state = new BoundedState(limits)
+  }
+
+  /** The merged `print` object: the printer's full state as of the last report. */
+  get print(): JsonObject { return this.state.root }
 
   accept(topic: string, payload: Buffer): IntakeResult {
     this.stats.received++
@@ -51,7 +59,8 @@ export class ReportIntake {
     for (const [cls, body] of classes) {
       if (cls !== 'print' || body.command !== 'push_status') continue
       // Full reports (msg 0) and deltas (msg 1) both merge: a full report simply sets every field.
-      mergeInto(this.print, body)
+      this.state.merge(body)
+      this.stats.capped = this.state.dropped
       const fun = signatureRequired(body.fun)
       if (fun !== null) this.signatureRequired = fun
       statusChanged = true

@@ -2,16 +2,17 @@
 // only, get_version + pushall on connect, delta merge, stall watchdog, capped backoff, and distinct
 // terminal-ish states for a wrong access code and an untrusted certificate.
 import { EventEmitter } from 'node:events'
-import { randomBytes } from 'node:crypto'
-import mqtt, { type MqttClient } from 'mqtt'
+import { type MqttClient } from 'mqtt'
 import { AckTracker } from './acks.js'
 import { Backoff, type BackoffOptions } from './backoff.js'
 import * as cmd from './commands.js'
 import { BambuCommandError } from './errors.js'
 import { silentLogger, type BambuLogger } from './logger.js'
+import { DEFAULT_STATE_LIMITS, type StateLimits } from './bounded-state.js'
+import { connectMqtt } from './mqtt-connect.js'
 import { ReportIntake, type IntakeStats } from './report-intake.js'
-import { BUSY_STATES, toStatus, type PrinterStatus } from './status.js'
-import { isTrustError, printerTlsOptions } from './tls.js'
+import { BUSY_STATES, toStatus, versionInfo, type PrinterStatus } from './status.js'
+import { isTrustError } from './tls.js'
 import { type JsonObject } from './merge.js'
 
 /** Connection states; the `printer_status.connection` column stores exactly these strings. */
@@ -44,6 +45,14 @@ export interface BambuSessionOptions {
   connectTimeoutMs?: number
   /** Reports above this size are dropped. Default 512 KiB (real full reports are a few KiB). */
   maxMessageBytes?: number
+  /**
+   * Incoming MQTT packets declaring more than this drop the connection before they are buffered
+   * (counted in `stats.oversizedPackets`). Default 1 MiB; keep it above `maxMessageBytes`, which
+   * drops one report and keeps the connection.
+   */
+  maxPacketBytes?: number
+  /** Bounds of the merged state; defaults in DEFAULT_STATE_LIMITS. */
+  stateLimits?: Partial<StateLimits>
 }
 
 export interface SessionEvents {
@@ -53,6 +62,8 @@ export interface SessionEvents {
 
 export interface SessionStats extends IntakeStats {
   connectAttempts: number
+  /** Connections dropped because the printer announced a packet over `maxPacketBytes`. */
+  oversizedPackets: number
 }
 
 export class BambuSession extends EventEmitter<SessionEvents> {
@@ -75,6 +86,7 @@ export class BambuSession extends EventEmitter<SessionEvents> {
   private controlProbe: { client: MqttClient; result: Promise<boolean> } | null = null
   private sequence = 1
   private connectAttempts = 0
+  private oversizedPackets = 0
   private closed = false
   private readonly reportTopic: string
   private readonly requestTopic: string
@@ -83,14 +95,14 @@ export class BambuSession extends EventEmitter<SessionEvents> {
     super()
     this.reportTopic = `device/${options.serial}/report`
     this.requestTopic = `device/${options.serial}/request`
-    this.intake = new ReportIntake(this.reportTopic, options.maxMessageBytes ?? 512 * 1024)
+    this.intake = new ReportIntake(this.reportTopic, options.maxMessageBytes ?? 512 * 1024, { ...DEFAULT_STATE_LIMITS, ...options.stateLimits })
     this.backoff = new Backoff(options.backoff)
     // Only identifiers go into the log context: the options object holds the access code.
     this.log = options.logger ?? silentLogger
   }
 
   get serial(): string { return this.options.serial }
-  get stats(): SessionStats { return { ...this.intake.stats, connectAttempts: this.connectAttempts } }
+  get stats(): SessionStats { return { ...this.intake.stats, connectAttempts: this.connectAttempts, oversizedPackets: this.oversizedPackets } }
   /** The merged raw `print` object (read-only view for diagnostics and benchmarks). */
   get rawPrint(): Readonly<JsonObject> { return this.intake.print }
 
@@ -147,22 +159,11 @@ export class BambuSession extends EventEmitter<SessionEvents> {
     this.failure = null
     this.connectAttempts++
     this.setState('connecting', null)
-    const client = mqtt.connect({
-      ...printerTlsOptions(this.options.serial, this.options.extraCaPems),
-      protocol: 'mqtts',
-      host: this.options.host,
-      port: this.options.port ?? 8883,
-      protocolVersion: 4,
-      // ≤ 23 characters (the MQTT 3.1.1 guarantee) and unique per connection (§1.4).
-      clientId: `pf_${randomBytes(9).toString('hex')}`,
-      username: 'bblp',
-      password: this.options.accessCode,
-      clean: true,
-      keepalive: 30,
-      connectTimeout: this.options.connectTimeoutMs ?? 15_000,
-      // We own reconnects: mqtt.js's loop would retry a wrong code or a bad certificate every second,
-      // and its outgoing store would re-send commands after a reconnect.
-      reconnectPeriod: 0,
+    const maxPacketBytes = this.options.maxPacketBytes ?? 1024 * 1024
+    const client = connectMqtt({ ...this.options, maxPacketBytes }, (declaredBytes) => {
+      // Dropped before it is buffered; the usual backoff paces the reconnects.
+      this.oversizedPackets++
+      this.log.warn({ serial: this.options.serial, declaredBytes, maxPacketBytes }, 'printer sent an oversized MQTT packet; dropping the connection')
     })
     this.client = client
     client.on('connect', () => this.onConnect(client))
@@ -225,7 +226,7 @@ export class BambuSession extends EventEmitter<SessionEvents> {
     this.backoff.reset()
     for (const [cls, body] of result.classes) {
       if (typeof body.sequence_id !== 'string' && typeof body.sequence_id !== 'number') continue
-      if (cls === 'info' && body.command === 'get_version') this.readVersion(body)
+      if (cls === 'info' && body.command === 'get_version') Object.assign(this, versionInfo(body, this))
       const outcome = this.acks.settle(cls, body)
       if (outcome === 'verify_failed' && !this.controlRefused) {
         this.controlRefused = true
@@ -237,16 +238,6 @@ export class BambuSession extends EventEmitter<SessionEvents> {
       }
     }
     if (result.statusChanged) this.emit('status', this.status)
-  }
-
-  private readVersion(body: JsonObject): void {
-    const modules = Array.isArray(body.module) ? body.module : []
-    for (const m of modules) {
-      if (typeof m !== 'object' || m === null) continue
-      const { name, sw_ver, product_name } = m as Record<string, unknown>
-      if (name === 'ota' && typeof sw_ver === 'string') this.firmware = sw_ver.slice(0, 40)
-      if (name === 'ota' && typeof product_name === 'string') this.productName = product_name.slice(0, 80)
-    }
   }
 
   // ---- watchdog ---------------------------------------------------------------------------------

@@ -102,3 +102,14 @@ export function toStatus(p: JsonObject, controlEnabled: boolean): PrinterStatus 
     lights,
   }
 }
+
+/** Firmware version and product name from a get_version answer; `known` where it says nothing. */
+export function versionInfo(body: JsonObject, known: { firmware: string | null; productName: string | null }): { firmware: string | null; productName: string | null } {
+  let { firmware, productName } = known
+  for (const m of Array.isArray(body.module) ? body.module : []) {
+    if (!isObject(m) || m.name !== 'ota') continue
+    if (typeof m.sw_ver === 'string') firmware = m.sw_ver.slice(0, 40)
+    if (typeof m.product_name === 'string') productName = m.product_name.slice(0, 80)
+  }
+  return { firmware, productName }
+}
