@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { describe, test } from 'node:test'
 import { drainDeletions, SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { freePort } from '@printforge/devstack'
@@ -24,7 +26,9 @@ async function apiWithoutStorage() {
   return app
 }
 
-const outbox = () => withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.findMany({ orderBy: { id: 'asc' } }))
+/** The outbox without the intents every upload records (tested on their own below). */
+const outbox = () => withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.findMany({ where: { reason: { not: 'upload.pending' } }, orderBy: { id: 'asc' } }))
+const dueNow = () => withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.updateMany({ data: { nextAttemptAt: new Date() } }))
 
 describe('deletes are complete, also when storage is down (PRODUCT §6)', () => {
   test('DELETE while storage is unreachable: 204, the objects are kept in the outbox until storage confirms', async () => {
@@ -44,9 +48,10 @@ describe('deletes are complete, also when storage is down (PRODUCT §6)', () => 
     assert.ok(pending.every((r) => r.attempts === 1 && r.lastError), 'the failed attempt is recorded')
 
     // What the worker's sweep does once storage is back (it drains every due row).
-    await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.updateMany({ data: { nextAttemptAt: new Date() } }))
-    const drained = await drainDeletions(api.db, api.store)
-    assert.deepEqual(drained, { deleted: 2, failed: 0 })
+    await dueNow()
+    const drained = await drainDeletions(api.db, api.store, { keys: pending.map((r) => r.key) })
+    // The two rows of the delete, and the upload's own intent (same quarantine prefix, job gone).
+    assert.deepEqual(drained, { deleted: 3, failed: 0 })
     assert.deepEqual(await api.store.listKeys(`quarantine/${id}/`), [])
     assert.deepEqual(await outbox(), [])
   })
@@ -64,8 +69,8 @@ describe('deletes are complete, also when storage is down (PRODUCT §6)', () => 
     const images = await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.scanImage.count({ where: { jobId: id } }))
     assert.equal(images, 0, 'quarantined image rows go with the cancel')
     assert.deepEqual((await outbox()).map((r) => r.key), [`quarantine/${id}/`])
-    await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.updateMany({ data: { nextAttemptAt: new Date() } }))
-    await drainDeletions(api.db, api.store)
+    await dueNow()
+    await drainDeletions(api.db, api.store, { keys: [`quarantine/${id}/`] })
     assert.deepEqual(await api.store.listKeys(`quarantine/${id}/`), [])
   })
 
@@ -76,6 +81,24 @@ describe('deletes are complete, also when storage is down (PRODUCT §6)', () => 
     await api.app.services.scanJobs.idle()
     assert.deepEqual(await api.store.listKeys(`quarantine/${id}/`), [])
     assert.deepEqual(await outbox(), [])
+  })
+
+  test('an upload that never committed (the process died mid-upload) leaves nothing once its intent comes due; a committed one keeps its objects', async () => {
+    const customer = api.customer()
+    const committed = await upload(customer.auth)
+    // The crashed upload: its intent recorded, an object streamed to quarantine, then nothing.
+    const orphan = randomUUID()
+    await api.app.services.scanUploads.begin({ actorType: 'customer', actorId: customer.id, role: 'customer' }, orphan)
+    await api.store.putStream(`quarantine/${orphan}/${randomUUID()}`, Readable.from([Buffer.from('partial')]), 'image/jpeg')
+    const intents = await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.findMany({ where: { reason: 'upload.pending', keepIfJobId: { in: [committed, orphan] } } }))
+    assert.equal(intents.length, 2)
+    assert.ok(intents.every((r) => r.nextAttemptAt.getTime() > Date.now() + 20 * 60_000), 'due only after any upload could have finished')
+    assert.equal((await drainDeletions(api.db, api.store)).deleted, 0, 'not due yet')
+    await dueNow()
+    await drainDeletions(api.db, api.store, { keys: intents.map((r) => r.key) })
+    assert.deepEqual(await api.store.listKeys(`quarantine/${orphan}/`), [])
+    assert.equal((await api.store.listKeys(`quarantine/${committed}/`)).length, 2, 'the committed job keeps its uploads')
+    assert.equal(await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.count({ where: { reason: 'upload.pending', keepIfJobId: { in: [committed, orphan] } } })), 0)
   })
 
   test('the outbox accepts only the object shapes the platform writes, and only the system drains it', async () => {

@@ -15,18 +15,39 @@ export interface ObjectRemover {
   listKeys(prefix: string): Promise<string[]>
 }
 
+export interface DeletionOptions {
+  /** Not before this time (default: now). */
+  notBefore?: Date
+  /** When due, only forget the row if this scan job exists by then (see recordUploadIntent). */
+  keepIfJobId?: string
+}
+
 /** Objects under `quarantine/<job>/`, `scans/<customer>/<job>/` or `models/<job>/`; a key ending in '/' is a prefix. */
-export async function recordDeletions(tx: Tx, keys: string[], reason: string): Promise<void> {
+export async function recordDeletions(tx: Tx, keys: string[], reason: string, options: DeletionOptions = {}): Promise<void> {
   const unique = [...new Set(keys)]
   if (unique.length === 0) return
+  const extra = { ...(options.notBefore ? { nextAttemptAt: options.notBefore } : {}), ...(options.keepIfJobId ? { keepIfJobId: options.keepIfJobId } : {}) }
   // createMany: INSERT without RETURNING, which the outbox's SELECT policy (system only) would refuse.
-  await tx.objectDeletion.createMany({ data: unique.map((key) => ({ key, reason })) })
+  await tx.objectDeletion.createMany({ data: unique.map((key) => ({ key, reason, ...extra })) })
+}
+
+/**
+ * Written before an upload streams its first byte to `quarantine/<jobId>/`: if the process dies
+ * mid-upload (or storage fails its clean-up), nothing else knows those objects exist. When the row
+ * comes due — after any upload could have finished — the objects are removed unless the job
+ * committed, in which case the row is simply forgotten.
+ */
+export function recordUploadIntent(tx: Tx, quarantinePrefix: string, jobId: string, dueAfterMs: number): Promise<void> {
+  return recordDeletions(tx, [quarantinePrefix], 'upload.pending', { notBefore: new Date(Date.now() + dueAfterMs), keepIfJobId: jobId })
 }
 
 export interface DrainResult {
   deleted: number
   failed: number
 }
+
+const jobExists = async (db: Db, id: string) =>
+  (await withTx(db, SYSTEM_CONTEXT, (tx) => tx.scanJob.count({ where: { id } }))) > 0
 
 const backoffMs = (attempts: number) => Math.min(10_000 * 2 ** Math.min(attempts, 9), 3_600_000)
 
@@ -42,12 +63,16 @@ export async function drainDeletions(db: Db, store: ObjectRemover, options: { ke
       where: options.keys ? { key: { in: options.keys } } : { nextAttemptAt: { lte: new Date() } },
       orderBy: { id: 'asc' },
       take: options.limit ?? 500,
-      select: { id: true, key: true, attempts: true },
+      select: { id: true, key: true, attempts: true, keepIfJobId: true },
     }),
   )
   const result: DrainResult = { deleted: 0, failed: 0 }
   for (const row of rows) {
     try {
+      if (row.keepIfJobId && (await jobExists(db, row.keepIfJobId))) {
+        await withTx(db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.deleteMany({ where: { id: row.id } }))
+        continue
+      }
       const keys = row.key.endsWith('/') ? await store.listKeys(row.key) : [row.key]
       await store.deleteKeys(keys)
       await withTx(db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.deleteMany({ where: { id: row.id } }))

@@ -23,7 +23,7 @@ export {
   isInvalidInput,
 } from './errors.js'
 export { assertSafeAppRole, RLS_TABLES } from './role-check.js'
-export { recordDeletions, drainDeletions, type ObjectRemover, type DrainResult } from './deletions.js'
+export { recordDeletions, recordUploadIntent, drainDeletions, type ObjectRemover, type DrainResult } from './deletions.js'
 export { Prisma } from './generated/prisma/client.js'
 export type * from './generated/prisma/models.js'
 export * from './generated/prisma/enums.js'

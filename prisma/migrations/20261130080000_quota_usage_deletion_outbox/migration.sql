@@ -22,6 +22,7 @@ CREATE TABLE "object_deletions" (
     "id" BIGSERIAL NOT NULL,
     "key" VARCHAR(512) NOT NULL,
     "reason" VARCHAR(64) NOT NULL,
+    "keep_if_job_id" UUID,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "last_error" VARCHAR(500),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

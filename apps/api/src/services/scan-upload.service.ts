@@ -1,11 +1,14 @@
-import { isUniqueViolation, withTx, writeAudit, type Database } from '@printforge/db'
+import { isUniqueViolation, recordUploadIntent, withTx, writeAudit, type Database } from '@printforge/db'
 import { AppError } from '@printforge/errors'
-import type { ObjectStore } from '@printforge/storage'
+import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
 import type { IngestedUpload } from '../lib/upload/ingest.js'
 import type { Principal } from '../lib/principal.js'
 import { remember, replayFor, type StoredResponse } from './idempotency.js'
 import { lockQuota, quotaOf } from './quota.service.js'
 import type { RequestMeta } from './scan-jobs.service.js'
+
+/** Longer than any upload may take (server.ts: requestTimeout 15 min). */
+const UPLOAD_INTENT_DUE_MS = 30 * 60_000
 
 export interface CreatedJob {
   id: string
@@ -84,6 +87,18 @@ export function createScanUploadService(deps: { db: Database; store: ObjectStore
   }
 
   return {
+    /**
+     * Before the body is read: 403 when the quota is spent; else records the upload's intent in
+     * the deletion outbox (due after any upload could have ended: the request timeout is 15 min).
+     */
+    async begin(p: Principal, jobId: string) {
+      await withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, async (tx) => {
+        const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
+        if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
+        await recordUploadIntent(tx, quarantinePrefix(jobId), jobId, UPLOAD_INTENT_DUE_MS)
+      })
+    },
+
     /**
      * Commits, or on any failure deletes the objects the upload stored: nothing of a refused
      * request stays in quarantine. A concurrent twin with the same key loses the unique race and

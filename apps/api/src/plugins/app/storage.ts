@@ -1,10 +1,10 @@
-import { createObjectStore, createS3Client, type ObjectStore } from '@printforge/storage'
+import { createObjectStore, createS3Client, watchStorage, type WatchedStore } from '@printforge/storage'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    store: ObjectStore
+    store: WatchedStore
   }
 }
 
@@ -18,8 +18,17 @@ export default fp(
       accessKeyId: config.S3_ACCESS_KEY_ID,
       secretAccessKey: config.S3_SECRET_ACCESS_KEY,
     })
-    app.decorate('store', createObjectStore(client, config.S3_BUCKET))
-    app.addHook('onClose', async () => client.destroy())
+    const store = watchStorage(createObjectStore(client, config.S3_BUCKET), {
+      onChange: (up, cause) =>
+        up
+          ? app.log.info({ alert: 'storage_recovered' }, 'object storage answering again')
+          : app.log.error({ alert: 'storage_unavailable', reason: (cause as Error | undefined)?.message }, 'object storage unreachable: uploads answer 503 until it recovers'),
+    })
+    app.decorate('store', store)
+    app.addHook('onClose', async () => {
+      store.health.close()
+      client.destroy()
+    })
   },
   { name: 'storage', dependencies: ['config'] },
 )

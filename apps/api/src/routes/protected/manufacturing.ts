@@ -24,6 +24,7 @@ const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data.')
+    if (!app.store.health.up) throw new AppError('UNAVAILABLE', 'File storage is unavailable; retry shortly.')
     const key = parseIdempotencyKey(request.headers['idempotency-key'])
     let received
     try {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { createReadiness } from '../../lib/readiness.js'
+import { readiness } from '../../lib/readiness.js'
 import { ErrorBody } from '../../schemas/common.js'
 
 const VERSION = '0.1.0'
@@ -16,7 +16,7 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { rateLimit: false },
   }, async () => ({ status: 'ok' as const }))
 
-  const ready = createReadiness({ database: app.db.health, redis: app.redis.health, storage: app.store })
+  const ready = readiness({ database: app.db.health, redis: app.redis.health, storage: app.store.health })
   const ReadyBody = Type.Object({
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     checks: Type.Object({ database: Type.Boolean(), redis: Type.Boolean(), storage: Type.Boolean() }),
@@ -25,7 +25,7 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { operationId: 'ready', response: { 200: ReadyBody, 503: ReadyBody } },
     config: { rateLimit: false },
   }, async (_request, reply) => {
-    const { database, redis, storage } = await ready()
+    const { database, redis, storage } = ready()
     const ok = database && redis && storage
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, redis, storage } })
   })

@@ -27,15 +27,17 @@ const createJob: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const p = request.principal!
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data.')
+    // Known down: refuse before reading a byte rather than stream into a failure.
+    if (!app.store.health.up) throw new AppError('UNAVAILABLE', 'File storage is unavailable; retry shortly.')
     const key = parseIdempotencyKey(request.headers['idempotency-key'])
     const release = await acquireUploadSlot(app.redis.fast, clientKey(request))
     try {
-      // Refuse before reading a byte of the body when the quota is already spent.
-      const quota = await app.services.quota.get(p)
-      if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
+      const jobId = randomUUID()
+      // Refuses before reading a byte of the body when the quota is already spent, and records
+      // the upload's intent so its objects cannot outlive a crash of this process.
+      await app.services.scanUploads.begin(p, jobId)
       // A retry of a request we already answered is validated and hashed, not stored again.
       const replaying = key ? await app.services.idempotency.hasKey(p, key) : false
-      const jobId = randomUUID()
       const upload = await ingestScanUpload(request, app.store, jobId, { storeObjects: !replaying })
       const { created, response } = await app.services.scanUploads.create(p, jobId, upload, key, auditFields(request))
       if (created) await app.queues.enqueueAfterCommit('scan.ingest', { scanJobId: jobId }, jobId)

@@ -1,0 +1,52 @@
+import { isStorageUnavailable } from './errors.js'
+import type { ObjectStore } from './objects.js'
+
+export interface StorageHealth {
+  /** False from a failure that means "storage unreachable" until the next successful call. */
+  readonly up: boolean
+  close(): void
+}
+
+export type WatchedStore = ObjectStore & { health: StorageHealth }
+
+/**
+ * Storage's health, learned from the calls the store makes anyway plus a cheap HEAD on the bucket
+ * every `probeMs` (so an outage is known even when nothing is being uploaded, and its end is
+ * noticed). Callers check `health.up` before work that would only fail — an upload is refused
+ * with 503 before its body is read — and readiness reports it without a call per probe request.
+ */
+export function watchStorage(store: ObjectStore, options: { probeMs?: number; onChange?: (up: boolean, cause?: unknown) => void } = {}): WatchedStore {
+  let up = true
+  const set = (now: boolean, cause?: unknown) => {
+    if (now === up) return
+    up = now
+    options.onChange?.(up, cause)
+  }
+  const observe = <T>(p: Promise<T>): Promise<T> =>
+    p.then(
+      (value) => (set(true), value),
+      (err: unknown) => {
+        if (isStorageUnavailable(err)) set(false, err)
+        throw err
+      },
+    )
+  const timer = setInterval(() => void store.ping().then((ok) => set(ok)), options.probeMs ?? 2_000)
+  timer.unref()
+  return {
+    bucket: store.bucket,
+    putStream: (...args) => observe(store.putStream(...args)),
+    putBuffer: (...args) => observe(store.putBuffer(...args)),
+    deleteKeys: (...args) => observe(store.deleteKeys(...args)),
+    listKeys: (...args) => observe(store.listKeys(...args)),
+    getStream: (...args) => observe(store.getStream(...args)),
+    // Presigning is local (no call to storage).
+    presignGet: (...args) => store.presignGet(...args),
+    ping: () => store.ping().then((ok) => (set(ok), ok)),
+    health: {
+      get up() {
+        return up
+      },
+      close: () => clearInterval(timer),
+    },
+  }
+}
