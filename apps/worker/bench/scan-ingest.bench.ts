@@ -38,7 +38,7 @@ const config: WorkerConfig = {
   REDIS_URL: env.redisUrl, S3_ENDPOINT: env.s3.endpoint, S3_REGION: 'auto', S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId,
   S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2,
   PRINT_CONCURRENCY: 8, JOB_RETENTION_DAYS: 90, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_MS: 5_000,
-  QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000, WORKER_QUEUES: 'scans',
+  QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000, SWEEP_EVERY_MS: 60_000, SWEEP_MIN_AGE_MS: 60_000, WORKER_QUEUES: 'scans',
 }
 
 /** A scan job as the API leaves it: rows committed, every image in quarantine. */

@@ -10,6 +10,8 @@ const worker = await startWorker(config, {
   queuePrefix: config.QUEUE_PREFIX,
   lockDurationMs: lockMs,
   stalledIntervalMs: Math.min(lockMs, 30_000),
+  sweepMinAgeMs: config.SWEEP_MIN_AGE_MS,
+  schedules: { sweepEveryMs: config.SWEEP_EVERY_MS },
 }).catch((err: Error) => {
   process.stderr.write(`printforge-worker: ${err.message}\n`)
   process.exit(1)

@@ -39,7 +39,7 @@ export function workerConfig(base: { appUrl: string; bucket: string; redisUrl?: 
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     QUEUE_PREFIX: 'pf',
-    WORKER_LOCK_MS: 30_000,
+    WORKER_LOCK_MS: 30_000, SWEEP_EVERY_MS: 60_000, SWEEP_MIN_AGE_MS: 60_000,
     WORKER_QUEUES: 'scans,prints,maintenance',
     DATABASE_URL: base.appUrl,
     DATABASE_POOL_MAX: 8,

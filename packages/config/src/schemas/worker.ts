@@ -29,6 +29,10 @@ export const WorkerEnvSchema = Type.Object({
   WORKER_QUEUES: Type.String({ pattern: '^(scans|prints|maintenance)(,(scans|prints|maintenance))*$', default: 'scans,prints,maintenance' }),
   /** Job lock: how soon a killed worker's job is taken over by another. */
   WORKER_LOCK_MS: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 30_000 }),
+  /** How often maintenance.sweep runs (stuck rows re-enqueued, deletion outbox drained). */
+  SWEEP_EVERY_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
+  /** A queued row younger than this may still be on its way into the queue: the sweep leaves it. */
+  SWEEP_MIN_AGE_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
 })
 
 export type WorkerConfig = Static<typeof WorkerEnvSchema>
