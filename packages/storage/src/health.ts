@@ -30,7 +30,14 @@ export function watchStorage(store: ObjectStore, options: { probeMs?: number; on
         throw err
       },
     )
-  const timer = setInterval(() => void store.ping().then((ok) => set(ok)), options.probeMs ?? 2_000)
+  // A failed call that means "unreachable" marks storage down at once; a slow probe (HEAD timing
+  // out on a loaded machine) must fail twice in a row first, so it cannot refuse uploads by itself.
+  let missed = 0
+  const probe = (ok: boolean) => {
+    missed = ok ? 0 : missed + 1
+    if (ok || missed >= 2) set(ok)
+  }
+  const timer = setInterval(() => void store.ping().then(probe), options.probeMs ?? 2_000)
   timer.unref()
   return {
     bucket: store.bucket,
@@ -41,7 +48,7 @@ export function watchStorage(store: ObjectStore, options: { probeMs?: number; on
     getStream: (...args) => observe(store.getStream(...args)),
     // Presigning is local (no call to storage).
     presignGet: (...args) => store.presignGet(...args),
-    ping: () => store.ping().then((ok) => (set(ok), ok)),
+    ping: () => store.ping().then((ok) => (probe(ok), ok)),
     health: {
       get up() {
         return up
