@@ -25,11 +25,21 @@ export interface SweepDeps {
 
 /** Each re-enqueue grants the job its queue attempts again (8 for scans, 5 for prints). */
 export const MAX_REQUEUES = 3
+const DRAIN_BATCH = 500
 
 export function createSweep(deps: SweepDeps): Handler<'maintenance.sweep'> {
   return async () => {
     await requeueStuck(deps)
-    const { deleted, failed } = await drainDeletions(deps.db, deps.store)
+    // Batches of 500 until the outbox has no due rows left, for at most half a minute per sweep.
+    const until = Date.now() + 30_000
+    let deleted = 0
+    let failed = 0
+    for (let batch; Date.now() < until; ) {
+      batch = await drainDeletions(deps.db, deps.store, { limit: DRAIN_BATCH })
+      deleted += batch.deleted
+      failed += batch.failed
+      if (batch.deleted + batch.failed < DRAIN_BATCH || batch.failed > 0) break
+    }
     if (deleted + failed > 0) deps.log[failed > 0 ? 'warn' : 'info']({ deleted, failed }, 'deletion outbox drained')
   }
 }
