@@ -7,6 +7,7 @@ export const RLS_TABLES = [
   'customer_quotas',
   'idempotency_keys',
   'audit_log',
+  'audit_anchor',
   'staff',
   'printers',
   'printer_status',

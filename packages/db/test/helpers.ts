@@ -63,7 +63,7 @@ export async function ageAuditRows(fx: DbFixture, throughId: bigint, days: numbe
     await client.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
     await client.query(`UPDATE audit_log SET at = at - make_interval(days => $1) WHERE id <= $2`, [days, throughId])
     await client.query(`DO $$ DECLARE r audit_log; prev text; BEGIN
-        SELECT anchor_hash INTO prev FROM audit_chain WHERE id = 1;
+        SELECT hash INTO prev FROM audit_anchor WHERE id = 1;
         FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
           r.prev_hash := prev; r.hash := audit_row_hash(r);
           UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
