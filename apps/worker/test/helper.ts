@@ -238,7 +238,7 @@ export async function waitFor<T>(label: string, probe: () => Promise<T | null | 
 }
 
 export async function assertAuditVerifies(db: Db): Promise<void> {
-  const result = await withTx(db, SYSTEM_CONTEXT, (tx) => verifyAuditChain(tx))
+  const result = await verifyAuditChain(db, SYSTEM_CONTEXT)
   assert.equal(result.ok, true, `audit chain broken at ${result.firstBrokenId}`)
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from './client.js'
 
-/** Tables that hold customer data: RLS must be enabled and forced on each (PRODUCT §5.2). */
+/** Tables the app role reaches: RLS must be enabled and forced on each (PRODUCT §5.2). */
 export const RLS_TABLES = [
   'scan_jobs',
   'scan_images',
@@ -8,6 +8,8 @@ export const RLS_TABLES = [
   'idempotency_keys',
   'audit_log',
   'audit_anchor',
+  'audit_verifications',
+  'audit_verify_checkpoint',
   'staff',
   'printers',
   'printer_status',

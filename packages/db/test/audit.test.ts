@@ -18,7 +18,7 @@ const fx = useDatabase()
 const audit = (action: AuditAction, actorId = 'system') =>
   withTx(fx.db, SYSTEM_CONTEXT, (tx) => writeAudit(tx, { actorType: 'system', actorId, action, details: { n: 1 } }))
 
-const verify = () => withTx(fx.db, SYSTEM_CONTEXT, verifyAuditChain)
+const verify = () => verifyAuditChain(fx.db, SYSTEM_CONTEXT)
 
 /** A raw connection as printforge_app, for statements Prisma would never issue. */
 async function asApp(sql: string) {
