@@ -2,4 +2,4 @@
 export { startWorker, type RunningWorker, type WorkerOptions } from './worker.js'
 export type { Timing } from './handlers/index.js'
 export { DEFAULT_SCHEDULES, type ScheduleSettings } from './schedules.js'
-export { AUDIT_ALERT } from './handlers/maintenance-audit-verify.js'
+export { AUDIT_ALERT, AUDIT_VERIFY_INCOMPLETE_ALERT } from './handlers/maintenance-audit-verify.js'

@@ -16,6 +16,8 @@ import { Redis } from 'ioredis'
 import { startWorker, type RunningWorker, type WorkerOptions } from '../src/worker.ts'
 
 export const silent = createLogger({ name: 'test', level: 'silent' })
+/** The context the API's admin routes run in; its audit rows name that admin (and nobody else). */
+const API_ADMIN = { actorId: 'user_admin', role: 'admin' } as const
 
 export interface WorkerTestEnv {
   database: TestDatabase
@@ -199,7 +201,7 @@ export async function createPrintJob(env: WorkerTestEnv, spec: PrintJobSpec, enq
   const id = randomUUID()
   const model = randomBytes(spec.bytes ?? 64 * 1024)
   await env.store.putStream(modelKey(id), Readable.from([model]), 'application/octet-stream')
-  await withTx(env.db, SYSTEM_CONTEXT, async (tx) => {
+  await withTx(env.db, API_ADMIN, async (tx) => {
     await tx.manufacturingJob.create({
       data: {
         id, printerId: spec.printerId ?? null, requestedModel: spec.requestedModel ?? null, plate: 1, amsMapping: [],
@@ -236,7 +238,7 @@ export async function waitFor<T>(label: string, probe: () => Promise<T | null | 
 }
 
 export async function assertAuditVerifies(db: Db): Promise<void> {
-  const result = await withTx(db, SYSTEM_CONTEXT, (tx) => verifyAuditChain(tx))
+  const result = await verifyAuditChain(db, SYSTEM_CONTEXT)
   assert.equal(result.ok, true, `audit chain broken at ${result.firstBrokenId}`)
 }
 
@@ -244,7 +246,7 @@ export const terminal = (status: string) => ['completed', 'failed', 'cancelled']
 
 /** What the API's cancel does (contract): conditional update to `cancelled` + audit, then print.cancel. */
 export async function cancelAsApi(env: WorkerTestEnv, id: string): Promise<void> {
-  await withTx(env.db, SYSTEM_CONTEXT, async (tx) => {
+  await withTx(env.db, API_ADMIN, async (tx) => {
     const { count } = await tx.manufacturingJob.updateMany({ where: { id, status: { in: ['queued', 'uploading', 'starting', 'printing'] } }, data: { status: 'cancelled', finishedAt: new Date() } })
     assert.equal(count, 1)
     await writeAudit(tx, { actorType: 'user', actorId: 'user_admin', action: 'manufacturing.cancelled', targetType: 'manufacturing_job', targetId: id })

@@ -106,7 +106,7 @@ async function ageAuditRows(throughId: bigint, days: number) {
     'ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only',
     `UPDATE audit_log SET at = at - interval '${days} days' WHERE id <= ${throughId}`,
     `DO $$ DECLARE r audit_log; prev text; BEGIN
-       SELECT anchor_hash INTO prev FROM audit_chain WHERE id = 1;
+       SELECT hash INTO prev FROM audit_anchor WHERE id = 1;
        FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
          r.prev_hash := prev; r.hash := audit_row_hash(r);
          UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;

@@ -87,18 +87,3 @@ export async function writeAudit(tx: Tx, entry: AuditEntry): Promise<void> {
     ],
   })
 }
-
-export interface AuditVerification {
-  ok: boolean
-  checked: number
-  /** The first row whose hash, link or position is wrong; null when the chain holds. */
-  firstBrokenId: string | null
-}
-
-/** Recomputes the whole chain in the database. Needs a context that sees every row (admin/system). */
-export async function verifyAuditChain(tx: Tx): Promise<AuditVerification> {
-  const [row] = await tx.$queryRaw<{ ok: boolean; checked: bigint; first_broken_id: bigint | null }[]>`
-    SELECT ok, checked, first_broken_id FROM audit_verify()`
-  if (!row) throw new Error('audit_verify() returned no row')
-  return { ok: row.ok, checked: Number(row.checked), firstBrokenId: row.first_broken_id?.toString() ?? null }
-}

@@ -3,14 +3,25 @@ export { GuardedPool, DatabaseUnavailableError } from './pool.js'
 export { watchDatabase, type DatabaseHealth, type HealthSettings } from './health.js'
 export { createDatabase, readOnce, type Database } from './database.js'
 export { withTx, SYSTEM_CONTEXT, ANONYMOUS_CONTEXT, type DbContext, type DbRole, type TxOptions } from './context.js'
+export { writeAudit, AUDIT_ACTIONS, type AuditAction, type AuditEntry } from './audit.js'
 export {
-  writeAudit,
   verifyAuditChain,
-  AUDIT_ACTIONS,
-  type AuditAction,
-  type AuditEntry,
+  walkAuditChain,
+  AuditVerifyIncomplete,
+  DEFAULT_VERIFY_BATCH_ROWS,
   type AuditVerification,
-} from './audit.js'
+  type AuditChainPosition,
+  type AuditWalk,
+  type VerifyChainOptions,
+} from './audit-verify.js'
+export {
+  verifyAndRecordAuditChain,
+  recordAuditVerification,
+  loadVerifyCheckpoint,
+  saveVerifyCheckpoint,
+  type AuditVerificationSource,
+  type VerifyCheckpoint,
+} from './audit-verifications.js'
 export {
   sqlState,
   toAppError,

@@ -1,12 +1,15 @@
 import type { Db } from './client.js'
 
-/** Tables that hold customer data: RLS must be enabled and forced on each (PRODUCT §5.2). */
+/** Tables the app role reaches: RLS must be enabled and forced on each (PRODUCT §5.2). */
 export const RLS_TABLES = [
   'scan_jobs',
   'scan_images',
   'customer_quotas',
   'idempotency_keys',
   'audit_log',
+  'audit_anchor',
+  'audit_verifications',
+  'audit_verify_checkpoint',
   'staff',
   'printers',
   'printer_status',

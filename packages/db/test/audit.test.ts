@@ -18,7 +18,7 @@ const fx = useDatabase()
 const audit = (action: AuditAction, actorId = 'system') =>
   withTx(fx.db, SYSTEM_CONTEXT, (tx) => writeAudit(tx, { actorType: 'system', actorId, action, details: { n: 1 } }))
 
-const verify = () => withTx(fx.db, SYSTEM_CONTEXT, verifyAuditChain)
+const verify = () => verifyAuditChain(fx.db, SYSTEM_CONTEXT)
 
 /** A raw connection as printforge_app, for statements Prisma would never issue. */
 async function asApp(sql: string) {
@@ -71,7 +71,7 @@ describe('audit hash chain', () => {
       const before = await verify()
       await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          withTx(wide, SYSTEM_CONTEXT, (tx) => writeAudit(tx, { actorType: 'system', action: 'scan.stored', targetId: `t${i}` }), { maxWaitMs: 20_000, timeoutMs: 20_000 }),
+          withTx(wide, SYSTEM_CONTEXT, (tx) => writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'scan.stored', targetId: `t${i}` }), { maxWaitMs: 20_000, timeoutMs: 20_000 }),
         ),
       )
       const after = await verify()
@@ -85,7 +85,7 @@ describe('audit hash chain', () => {
 
   test('id, time and hashes are the database’s, whatever the writer sends', async () => {
     await withTx(fx.db, SYSTEM_CONTEXT, (tx) =>
-      tx.auditLog.createMany({ data: [{ id: 999_999n, at: new Date('2000-01-01'), actorType: 'system', action: 'quota.changed', prevHash: 'f'.repeat(64), hash: 'e'.repeat(64) }] }),
+      tx.auditLog.createMany({ data: [{ id: 999_999n, at: new Date('2000-01-01'), actorType: 'system', actorId: 'system', action: 'quota.changed', prevHash: 'f'.repeat(64), hash: 'e'.repeat(64) }] }),
     )
     const last = await withTx(fx.db, SYSTEM_CONTEXT, (tx) => tx.auditLog.findFirstOrThrow({ orderBy: { id: 'desc' } }))
     assert.notEqual(last.id, 999_999n)

@@ -51,3 +51,80 @@ export async function asOwner(pool: pg.Pool, statements: string[], context?: { r
 }
 
 export const customer = (id: string) => ({ actorId: id, role: 'customer' as const })
+
+/**
+ * Plays time forward for the oldest audit rows: moves them `days` back and re-hashes the chain
+ * from the anchor on (superuser, trigger disabled), so retention has something it may prune.
+ */
+export async function ageAuditRows(fx: DbFixture, throughId: bigint, days: number) {
+  const client = new pg.Client({ connectionString: fx.database.superuserUrl })
+  await client.connect()
+  try {
+    await client.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
+    await client.query(`UPDATE audit_log SET at = at - make_interval(days => $1) WHERE id <= $2`, [days, throughId])
+    await client.query(`DO $$ DECLARE r audit_log; prev text; BEGIN
+        SELECT hash INTO prev FROM audit_anchor WHERE id = 1;
+        FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
+          r.prev_hash := prev; r.hash := audit_row_hash(r);
+          UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
+          prev := r.hash;
+        END LOOP;
+        UPDATE audit_chain SET last_hash = prev WHERE id = 1;
+      END $$`)
+  } finally {
+    await client.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only').catch(() => {})
+    await client.end()
+  }
+}
+
+/**
+ * Appends `n` audit rows through the real chain trigger (as printforge_app, system context),
+ * 1,000 per statement and transaction: each row updates the head row, and within one
+ * transaction those versions pile up. Returns the id of the last row.
+ */
+export async function appendAuditRows(fx: DbFixture, n: number): Promise<bigint> {
+  const client = new pg.Client({ connectionString: fx.database.appUrl })
+  await client.connect()
+  try {
+    let last = 0n
+    for (let done = 0; done < n; done += 1_000) {
+      await client.query('BEGIN')
+      await client.query("SELECT set_config('app.actor_id', 'system', true), set_config('app.role', 'system', true)")
+      await client.query(
+        `INSERT INTO audit_log (actor_type, actor_id, action, target_id, details)
+         SELECT 'system', 'system', 'scan.stored', 'img-' || g, jsonb_build_object('n', g) FROM generate_series($1::int + 1, $1::int + $2::int) g`,
+        [done, Math.min(1_000, n - done)],
+      )
+      const { rows } = await client.query<{ last_id: string }>('SELECT last_id FROM audit_chain')
+      last = BigInt(rows[0]!.last_id)
+      await client.query('COMMIT')
+    }
+    return last
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * Rewrites one audit row's details behind the triggers' back, as a tamperer with superuser rights
+ * would. Returns the undo (the original details back: the row verifies again).
+ */
+export async function tamperAuditRow(fx: DbFixture, id: bigint): Promise<() => Promise<void>> {
+  const write = async (details: string | null) => {
+    const client = new pg.Client({ connectionString: fx.database.superuserUrl })
+    await client.connect()
+    try {
+      await client.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
+      const { rows } = await client.query<{ old: string }>(
+        'UPDATE audit_log a SET details = COALESCE($2::jsonb, \'{"tampered": true}\') FROM audit_log o WHERE a.id = $1 AND o.id = a.id RETURNING o.details::text AS old',
+        [id, details],
+      )
+      return rows[0]?.old ?? null
+    } finally {
+      await client.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only').catch(() => {})
+      await client.end()
+    }
+  }
+  const original = await write(null)
+  return async () => void (await write(original))
+}

@@ -24,7 +24,7 @@ async function fingerprint(url: string): Promise<string> {
       "SELECT tgname, tgrelid::regclass::text, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1",
       "SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants WHERE table_schema = 'public' ORDER BY 1, 2, 3",
       "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY 1",
-      'SELECT last_id, last_hash, anchor_hash FROM audit_chain',
+      'SELECT c.last_id, c.last_hash, a.through_id, a.hash FROM audit_chain c, audit_anchor a',
       'SELECT migration_name, checksum FROM _prisma_migrations ORDER BY 1',
     ].map((sql) => client.query(sql).then((r) => JSON.stringify(r.rows))))
     return parts.join('\n')

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { before, describe, test } from 'node:test'
 import { createPrismaClient, isPermissionDenied, SYSTEM_CONTEXT, withTx, type Db } from '../src/index.ts'
 import { customer, useDatabase } from './helpers.ts'
@@ -8,14 +9,16 @@ const A = 'cus_A'
 const B = 'cus_B'
 
 async function createJob(db: Db, owner: string, title: string) {
+  const [id, imageId] = [randomUUID(), randomUUID()]
   return withTx(db, customer(owner), (tx) =>
     tx.scanJob.create({
       data: {
+        id,
         customerId: owner,
         title,
         imageCount: 1,
         images: {
-          create: [{ customerId: owner, originalFilename: 'a.jpg', contentType: 'image/jpeg', bytes: 10, quarantineKey: `q/${title}` }],
+          create: [{ id: imageId, customerId: owner, originalFilename: 'a.jpg', contentType: 'image/jpeg', bytes: 10, quarantineKey: `quarantine/${id}/${imageId}` }],
         },
       },
     }),

@@ -1,7 +1,11 @@
-import { verifyAuditChain, withTx, writeAudit, type Database, type Prisma } from '@printforge/db'
+import { AuditVerifyIncomplete, verifyAndRecordAuditChain, withTx, writeAudit, type Database, type Prisma } from '@printforge/db'
+import { AppError } from '@printforge/errors'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { Principal } from '../lib/principal.js'
 import type { RequestMeta } from './scan-jobs.service.js'
+
+/** How long GET /audit/verify may walk the chain before it gives up. */
+const VERIFY_BUDGET_MS = 120_000
 
 export interface AuditFilters {
   action?: string
@@ -38,7 +42,18 @@ export function createAuditQueryService(deps: { db: Database }) {
       })
     },
 
-    verify: (p: Principal) => withTx(deps.db.prisma, admin(p), verifyAuditChain, { timeoutMs: 120_000 }),
+    /**
+     * Batch by batch, so the pool's statement timeout never cuts it; bounded by VERIFY_BUDGET_MS
+     * so a huge log answers 503 (the nightly job, which resumes across attempts, covers it).
+     */
+    async verify(p: Principal) {
+      try {
+        return await verifyAndRecordAuditChain(deps.db.prisma, admin(p), 'api', { deadline: Date.now() + VERIFY_BUDGET_MS })
+      } catch (err) {
+        if (!(err instanceof AuditVerifyIncomplete)) throw err
+        throw new AppError('UNAVAILABLE', 'The audit log is too large to verify within one request; the nightly verification covers it.', { cause: err })
+      }
+    },
   }
 }
 

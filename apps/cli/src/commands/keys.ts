@@ -1,8 +1,8 @@
-import os from 'node:os'
-import { SYSTEM_CONTEXT, withTx, writeAudit } from '@printforge/db'
+import { withTx, writeAudit } from '@printforge/db'
 import { decryptAccessCode, encryptAccessCode, needsRotation, parsePrinterKeys } from '@printforge/printer-keys'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
+import { opsActor, opsContext } from '../ops-context.js'
 
 /**
  * `keys rotate`: re-encrypts every printer access code under the first key of PRINTER_KEYS, in
@@ -14,7 +14,7 @@ export const keysCommand: Command = async (args, config, print) => {
   if (!config.PRINTER_KEYS) throw new Error('PRINTER_KEYS is required: list the new key first, then the old ones')
   const keyring = parsePrinterKeys(config.PRINTER_KEYS)
   return withAppDatabase(config, (db) =>
-    withTx(db, SYSTEM_CONTEXT, async (tx) => {
+    withTx(db, opsContext(), async (tx) => {
       const printers = await tx.printer.findMany({
         select: { id: true, serial: true, accessCodeCiphertext: true, accessCodeNonce: true, accessCodeKeyId: true },
       })
@@ -28,7 +28,7 @@ export const keysCommand: Command = async (args, config, print) => {
         })
       }
       await writeAudit(tx, {
-        actorType: 'system', actorId: `ops:${os.userInfo().username}`, action: 'keys.rotated', targetType: 'printer_keys',
+        actorType: 'system', actorId: opsActor(), action: 'keys.rotated', targetType: 'printer_keys',
         details: { toKeyId: keyring.currentKeyId, reencrypted: stale.length, total: printers.length },
       })
       print(`Re-encrypted ${stale.length} of ${printers.length} access code(s) under key ${keyring.currentKeyId}.`)

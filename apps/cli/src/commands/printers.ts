@@ -1,12 +1,11 @@
-import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { SYSTEM_CONTEXT, withTx, writeAudit, type BambuModel } from '@printforge/db'
 import { encryptAccessCode, isPrivatePrinterHost, parsePrinterKeys } from '@printforge/printer-keys'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
+import { opsActor, opsContext } from '../ops-context.js'
 
 const MODELS: readonly BambuModel[] = ['X1C', 'X1E', 'P1P', 'P1S', 'A1', 'A1MINI', 'H2D']
-const opsActor = () => `ops:${os.userInfo().username}`
 
 /**
  * `printers add` registers a printer, or updates the one with that serial (host, ports, access
@@ -41,7 +40,7 @@ export const printersCommand: Command = async (args, config, print) => {
     accessCodeCiphertext: new Uint8Array(sealed.ciphertext), accessCodeNonce: new Uint8Array(sealed.nonce), accessCodeKeyId: sealed.keyId,
   }
   return withAppDatabase(config, (db) =>
-    withTx(db, SYSTEM_CONTEXT, async (tx) => {
+    withTx(db, opsContext(), async (tx) => {
       const existing = await tx.printer.findUnique({ where: { serial }, select: { id: true } })
       const printer = existing
         ? await tx.printer.update({ where: { serial }, data: columns, select: { id: true } })

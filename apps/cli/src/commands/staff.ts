@@ -1,13 +1,10 @@
-import os from 'node:os'
-import { SYSTEM_CONTEXT, StaffRole, withTx, writeAudit } from '@printforge/db'
+import { StaffRole, withTx, writeAudit } from '@printforge/db'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
+import { opsActor, opsContext } from '../ops-context.js'
 
 const ROLES = Object.values(StaffRole)
 const USER_ID = /^[A-Za-z0-9_:.-]{1,255}$/
-
-/** Who ran the command, for the audit trail: ops act as the system, named by their login. */
-const opsActor = () => `ops:${os.userInfo().username}`
 
 export const staffCommand: Command = async (args, config, print) => {
   const [sub, userId, role] = args
@@ -17,7 +14,7 @@ export const staffCommand: Command = async (args, config, print) => {
   if (sub === 'revoke' && role !== undefined) throw new UsageError('staff revoke takes only a user id')
 
   return withAppDatabase(config, (db) =>
-    withTx(db, SYSTEM_CONTEXT, async (tx) => {
+    withTx(db, opsContext(), async (tx) => {
       const before = await tx.staff.findUnique({ where: { userId }, select: { role: true } })
       if (sub === 'grant') {
         await tx.staff.upsert({
