@@ -28,11 +28,11 @@ before(async () => {
   port = await freePort()
   api = spawn(process.execPath, [fileURLToPath(new URL('../dist/server.js', import.meta.url))], {
     env: {
-      PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: database.appUrl, REDIS_URL: env.redisUrl,
+      PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', LOG_LEVEL: process.env['PF_TEST_API_LOG'] ?? 'warn', DATABASE_URL: database.appUrl, REDIS_URL: env.redisUrl,
       S3_ENDPOINT: env.s3.endpoint, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
       JWT_SECRET: secret, API_PORT: String(port), ALLOWED_ORIGINS: 'https://shop.example.com', PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env['PF_TEST_API_LOG'] ? 'inherit' : 'ignore', 'inherit'],
   })
   for (let i = 0; i < 100; i++) {
     if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) return

@@ -52,7 +52,16 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
 
   const within = <T>(p: Promise<T>, ms: number, what: string) => {
     let deadline: NodeJS.Timeout | undefined
-    return Promise.race([p, new Promise<never>((_, reject) => (deadline = setTimeout(() => reject(new ProbeTimeout(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(deadline))
+    const armed = Date.now()
+    const timeout = new Promise<never>((_, reject) => {
+      deadline = setTimeout(() => {
+        // A timer that fires much later than asked means our own event loop was blocked (a busy
+        // boot, a long synchronous task): the answer may be sitting unread. Not evidence of an outage.
+        const late = Date.now() - armed > ms + LATE_TIMER_MS
+        reject(new ProbeTimeout(`${what}: no answer within ${ms} ms`, late))
+      }, ms)
+    })
+    return Promise.race([p, timeout]).finally(() => clearTimeout(deadline))
   }
 
   async function probe(): Promise<void> {
@@ -76,7 +85,8 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
     }
     if (closed) return
     const answeredMeanwhile = (settings.lastAnswerAt?.() ?? 0) >= started
-    const nowUp = failure === undefined || (failure instanceof ProbeTimeout && answeredMeanwhile)
+    const inconclusive = failure instanceof ProbeTimeout && (failure.late || answeredMeanwhile)
+    const nowUp = inconclusive ? up : failure === undefined
     if (nowUp !== up) {
       up = nowUp
       if (!up) settings.onDown?.()
@@ -105,4 +115,11 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
   }
 }
 
-class ProbeTimeout extends Error {}
+/** How much later than asked a timer may fire before we blame our own event loop. */
+const LATE_TIMER_MS = 250
+
+class ProbeTimeout extends Error {
+  constructor(message: string, readonly late: boolean) {
+    super(message)
+  }
+}

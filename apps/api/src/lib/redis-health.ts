@@ -43,6 +43,14 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     if (outage) log.info({ redis: name }, `Redis (${name}) is reachable again`)
     outage = false
   }
+  // Timeouts can also mean our own event loop was blocked (a busy boot compiling schemas): the
+  // replies were there, we were late to read them. A PING sent now tells the two apart.
+  const confirmStuck = () => {
+    client.ping().then(
+      () => (timeouts = 0),
+      (err: Error) => markDown(`${TIMEOUTS_FOR_OUTAGE} commands and a PING timed out (${err.message})`),
+    )
+  }
   client.on('ready', markUp)
   client.on('close', () => markDown('connection closed'))
   client.on('error', (err: Error) => markDown(err.message))
@@ -55,7 +63,7 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
       () => (timeouts = 0),
       (err: Error) => {
         if (/writeable|Connection is closed/i.test(err.message)) markDown(err.message)
-        else if (/timed? ?out/i.test(err.message) && ++timeouts >= TIMEOUTS_FOR_OUTAGE) markDown(`${timeouts} commands timed out`)
+        else if (/timed? ?out/i.test(err.message) && ++timeouts === TIMEOUTS_FOR_OUTAGE) confirmStuck()
       },
     )
     return result
