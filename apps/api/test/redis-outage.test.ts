@@ -13,6 +13,8 @@ import fp from 'fastify-plugin'
 import { buildApp } from '../src/app.ts'
 import queuesPlugin from '../src/plugins/app/queues.ts'
 import { fastFailRedisOptions } from '../src/plugins/app/redis.ts'
+import { isRedisUnavailable } from '../src/lib/redis-health.ts'
+import { acquireUploadSlot } from '../src/lib/upload-slots.ts'
 import { multipart, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -172,6 +174,24 @@ describe('Redis down and back (PRODUCT §3, §6)', () => {
     } finally {
       clearTimeout(thaw)
       redis.process.kill('SIGCONT')
+    }
+  })
+})
+
+describe('a Redis command failing in the middle of a request (the outage began after the write gate)', () => {
+  test('is recognised as "Redis unavailable" (503), whatever the fail-fast client reports', async () => {
+    const dead = new Redis(`redis://127.0.0.1:${await freePort()}`, { ...fastFailRedisOptions(), retryStrategy: () => null })
+    dead.on('error', () => {})
+    try {
+      const errors = await Promise.all([
+        dead.multi().incr('k').exec().then(() => null, (e: unknown) => e),
+        dead.ping().then(() => null, (e: unknown) => e),
+        acquireUploadSlot(dead, 'actor').then(() => null, (e: unknown) => e),
+      ])
+      for (const err of errors) assert.equal(isRedisUnavailable(err), true, String(err))
+      assert.equal(isRedisUnavailable(new Error('ERR wrong number of arguments')), false)
+    } finally {
+      dead.disconnect()
     }
   })
 })

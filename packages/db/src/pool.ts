@@ -36,12 +36,35 @@ interface ClientInternals {
 /** A server error (it has a SQLSTATE) is an answer too; a cut connection is not. */
 const answered = (err: unknown) => !err || /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code))
 
-function makeClient(queryDeadlineMs: number, onAnswer: () => void) {
+interface ClientHooks {
+  queryDeadlineMs: number
+  onAnswer: () => void
+  /** Every client from its birth (connecting ones included), so an outage can cut them all. */
+  onCreate: (client: Severable) => void
+  isUp: () => boolean
+}
+
+function makeClient({ queryDeadlineMs, onAnswer, onCreate, isUp }: ClientHooks) {
   return class SafeClient extends pg.Client {
     constructor(config?: string | pg.ClientConfig) {
       super(config)
       // (1) Absorbed here; the pool removes a client that is no longer queryable when it is released.
       this.on('error', () => {})
+      onCreate(this)
+    }
+
+    // (3) pg-pool opens connections for its waiters by itself; while the database is known to be
+    // down they fail at once instead of waiting out connectionTimeoutMillis on a frozen server.
+    override connect(): Promise<pg.Client>
+    override connect(callback: (err: Error | null, client?: pg.Client) => void): void
+    override connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | void {
+      if (!isUp()) {
+        const err = new DatabaseUnavailableError()
+        if (!callback) return Promise.reject(err)
+        process.nextTick(() => callback(err))
+        return
+      }
+      return callback ? super.connect(callback as (err: Error) => void) : super.connect()
     }
 
     /** Cuts the connection: the query in flight rejects ("Connection terminated unexpectedly"). */
@@ -84,19 +107,22 @@ export interface GuardedPoolOptions extends pg.PoolConfig {
 
 export class GuardedPool extends pg.Pool {
   private readonly isUp: () => boolean
-  private readonly clients = new Set<Severable>()
+  private readonly clients: Set<Severable>
   /** When a query on this pool last got an answer from the server (health.ts: proof of life). */
   readonly activity: { lastAnswerAt: number }
 
   constructor({ queryDeadlineMs, isUp, ...config }: GuardedPoolOptions) {
     const activity = { lastAnswerAt: 0 }
-    super({ ...config, Client: makeClient(queryDeadlineMs, () => (activity.lastAnswerAt = Date.now())) as unknown as typeof pg.Client })
+    const clients = new Set<Severable>()
+    const up = isUp ?? (() => true)
+    const Client = makeClient({ queryDeadlineMs, isUp: up, onAnswer: () => (activity.lastAnswerAt = Date.now()), onCreate: (c) => clients.add(c) })
+    super({ ...config, Client: Client as unknown as typeof pg.Client })
     this.activity = activity
-    this.isUp = isUp ?? (() => true)
+    this.clients = clients
+    this.isUp = up
     // An idle client that loses its server emits 'error' on the pool; without a listener that
     // would crash the process. The next checkout reconnects.
     this.on('error', () => {})
-    this.on('connect', (client) => this.clients.add(client as unknown as Severable))
     this.on('remove', (client) => this.clients.delete(client as unknown as Severable))
   }
 
@@ -113,9 +139,15 @@ export class GuardedPool extends pg.Pool {
     return callback ? super.connect(callback) : super.connect()
   }
 
-  /** Cuts every connection (their queries fail now instead of waiting on a frozen server). */
+  /**
+   * Cuts every connection, connecting ones included: their queries and handshakes fail now
+   * instead of waiting on a frozen server. Requests queued for a connection follow at once: the
+   * pool opens new clients for them, and those refuse to connect while the database is down.
+   */
   severAll(): number {
+    const cut = this.clients.size
     for (const client of this.clients) client.sever()
-    return this.clients.size
+    this.clients.clear()
+    return cut
   }
 }

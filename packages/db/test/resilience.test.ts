@@ -45,13 +45,17 @@ describe('the database dying or freezing never takes the process down (review fi
     const proxy = await freezableProxy(new URL(fx.database.appUrl))
     const url = new URL(fx.database.appUrl)
     url.port = String(proxy.port)
-    const db = createDatabase({ url: url.toString(), poolMax: 4, health: { intervalMs: 100, timeoutMs: 300, connectTimeoutMs: 1_000 } })
+    // A long connection timeout: only the outage detection may end the waits below.
+    const db = createDatabase({ url: url.toString(), poolMax: 2, connectionTimeoutMs: 10_000, health: { intervalMs: 100, timeoutMs: 300, connectTimeoutMs: 1_000 } })
     try {
       assert.deepEqual(await readOnce(db.pool, SYSTEM_CONTEXT, 'SELECT 1 AS one', []), [{ one: 1 }])
       proxy.freeze()
       const started = Date.now()
-      const inFlight = withTx(db.prisma, SYSTEM_CONTEXT, (tx) => tx.$queryRaw`SELECT 1`).then(() => 'ok', (e: unknown) => (isDatabaseUnavailable(e) ? 'unavailable' : String(e)))
-      assert.equal(await inFlight, 'unavailable')
+      // Two hold the pool's connections, two more queue for one: all four end when the outage is seen.
+      const inFlight = Array.from({ length: 4 }, () =>
+        withTx(db.prisma, SYSTEM_CONTEXT, (tx) => tx.$queryRaw`SELECT 1`, { maxWaitMs: 10_000 }).then(() => 'ok', (e: unknown) => (isDatabaseUnavailable(e) ? 'unavailable' : String(e))),
+      )
+      assert.deepEqual(await Promise.all(inFlight), ['unavailable', 'unavailable', 'unavailable', 'unavailable'])
       const waited = Date.now() - started
       assert.ok(waited < 1_500, `a query on a frozen server waited ${waited} ms`)
       assert.equal(db.health.up, false)

@@ -13,18 +13,25 @@ if (files.length === 0) {
   process.exit(1)
 }
 
+// `*.solo.test.ts` files (the fault drill: it kills and freezes whole services under load, and
+// times the answers) run after the others, one at a time, on a machine that is otherwise idle.
+const shared = files.filter((f) => !f.endsWith('.solo.test.ts'))
+const solo = files.filter((f) => f.endsWith('.solo.test.ts'))
 const started = Date.now()
-const exitCode = await withTestStack(root, (env) => runNodeTests(files, env))
+const exitCode = await withTestStack(root, async (env) => {
+  const first = shared.length > 0 ? await runNodeTests(shared, env, Math.max(2, os.availableParallelism() * 2)) : 0
+  const second = solo.length > 0 ? await runNodeTests(solo, env, 1) : 0
+  return first || second
+})
 console.log(`npm test: ${exitCode === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 process.exit(exitCode)
 
-function runNodeTests(testFiles: string[], env: Record<string, string>): Promise<number> {
-  // Test files are I/O-bound (databases, sockets): run more than one per core.
-  const concurrency = String(Math.max(2, os.availableParallelism() * 2))
+/** Test files are I/O-bound (databases, sockets): the shared pass runs more than one per core. */
+function runNodeTests(testFiles: string[], env: Record<string, string>, concurrency: number): Promise<number> {
   const child = spawn(
     process.execPath,
     [
-      '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec',
+      '--import', 'tsx', '--test', `--test-concurrency=${String(concurrency)}`, '--test-reporter=spec',
       // A leaked handle must not keep a finished file's process (and CI) alive, and no single
       // test may hang the run: fail it after 10 minutes instead.
       '--test-force-exit', '--test-timeout=600000',

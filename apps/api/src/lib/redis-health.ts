@@ -75,3 +75,14 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     close: () => probe && clearInterval(probe),
   }
 }
+
+/**
+ * An error of a fail-fast Redis client that means "Redis is unreachable right now" (closed or
+ * reconnecting connection, no offline queue, a command that timed out): the request answers 503,
+ * like every write does once the outage is known.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown } | null
+  if (e?.name === 'MaxRetriesPerRequestError') return true
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|ECONNREFUSED|ECONNRESET/.test(String(e?.message))
+}

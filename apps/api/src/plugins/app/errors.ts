@@ -1,6 +1,7 @@
 import { AppError, ERROR_STATUS, type ErrorCode } from '@printforge/errors'
 import { toAppError } from '@printforge/db'
 import { isStorageUnavailable } from '@printforge/storage'
+import { isRedisUnavailable } from '../../lib/redis-health.js'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -58,8 +59,8 @@ function classify(err: FastifyError): { code: ErrorCode; message?: string } {
   if (err.code?.startsWith('FST_JWT') || err.code?.startsWith('FAST_JWT')) return { code: 'UNAUTHENTICATED' }
   const fromDb = toAppError(err)
   if (fromDb) return { code: fromDb.code, message: fromDb.status < 500 ? fromDb.message : undefined }
-  // Storage down or unreachable: the upload (or download link) can be retried shortly.
-  if (isStorageUnavailable(err)) return { code: 'UNAVAILABLE' }
+  // Storage or Redis down (an outage that began mid-request): the client retries shortly.
+  if (isStorageUnavailable(err) || isRedisUnavailable(err)) return { code: 'UNAVAILABLE' }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { code: 'VALIDATION_FAILED' }
   return { code: 'INTERNAL' }
 }

@@ -51,6 +51,11 @@ test('fault drill under load: every dependency killed or frozen in turn', { time
   const apiDown = (x: Sample) => x.phase.startsWith('api killed') || x.endPhase.startsWith('api killed')
   const refusedUpload = (x: Sample) => x.route === 'POST /jobs/create' && (x.error === 'EPIPE' || x.error === 'ECONNRESET')
   const bad = load.samples.filter((x) => (x.status >= 500 && x.status !== 503) || (x.status === 0 && !apiDown(x) && !refusedUpload(x)))
+  if (bad.length > 0) {
+    // The API's own account of what failed, one line per distinct error.
+    const errors = new Set(s.apiLog.split('\n').filter((l) => l.includes('"level":50')).map((l) => JSON.stringify((JSON.parse(l) as { err?: { type?: string; message?: string; stack?: string } }).err?.stack?.split('\n').slice(0, 4))))
+    console.log(`drill api errors:\n${[...errors].join('\n')}`)
+  }
   assert.deepEqual(bad.slice(0, 10), [], `${bad.length} bad answers`)
   assert.ok(s.apiAlive(), 'the API process died')
   // Fast refusals: a 503 comes within 100 ms (p99) once the outage is known.
