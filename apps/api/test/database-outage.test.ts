@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { toAppError } from '@printforge/db'
+import { DriverAdapterError } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
 import { jpeg } from './images.ts'
 import { multipart } from './helper.ts'
@@ -76,5 +77,11 @@ describe('database connections killed under load (review finding 8)', () => {
 
   test('P2028 (a transaction that could not start in time) is a 503, like every "database unavailable" error', () => {
     for (const code of ['P2028', 'P2024', 'P1001', 'P1017']) assert.equal(toAppError(Object.assign(new Error('x'), { code }))?.status, 503, code)
+    // What Prisma's pg adapter throws when the socket dies under a transaction (seen in the fault drill).
+    for (const kind of ['ConnectionClosed', 'DatabaseNotReachable', 'SocketTimeout'] as const) {
+      const err = new DriverAdapterError(kind === 'DatabaseNotReachable' ? { kind, host: 'h', port: 1 } : { kind })
+      assert.equal(toAppError(err)?.status, 503, kind)
+      assert.equal(toAppError(new Error('wrapped', { cause: err }))?.status, 503, `${kind} wrapped`)
+    }
   })
 })

@@ -18,14 +18,16 @@ test('fault drill under load: every dependency killed or frozen in turn', { time
   await s.start()
   const load = new Load(() => s.apiUrl, s.secrets.jwt)
   await load.start()
+  const phases: { name: string; at: number }[] = []
   const phase = async (name: string, fault: () => Promise<void> | void, downMs: number, recover: () => Promise<void> | void) => {
+    phases.push({ name, at: Date.now() })
     load.phase = name
     console.log(`drill phase ${name} from ${new Date().toISOString()}`)
     await fault()
     await sleep(downMs)
     load.phase = `${name} (recovering)`
     await recover()
-    load.phase = 'steady'
+    load.phase = `steady after ${name}`
     await sleep(3_000)
   }
   await sleep(4_000)
@@ -39,10 +41,8 @@ test('fault drill under load: every dependency killed or frozen in turn', { time
   await load.stop()
   report(load.samples)
   // What the API told its operator, in order: one line per outage and recovery, never per request.
-  for (const line of s.apiLog.split('\n').filter((l) => l.includes('"alert"') || l.includes('unreachable') || l.includes('reachable again'))) {
-    const entry = JSON.parse(line) as { time: string; msg: string; alert?: string; redis?: string }
-    console.log(`drill api log ${entry.time} ${entry.alert ?? entry.redis ?? ''} ${entry.msg}`)
-  }
+  const alerts = s.apiLog.split('\n').filter((l) => l.includes('"alert"') || l.includes('unreachable') || l.includes('reachable again')).map((l) => JSON.parse(l) as { time: string; msg: string; alert?: string; redis?: string })
+  for (const entry of alerts) console.log(`drill api log ${entry.time} ${entry.alert ?? entry.redis ?? ''} ${entry.msg}`)
 
   // No answer is a 5xx other than 503; no request went unanswered except while the API was down.
   // No answer is fine while the API itself was down; and an upload refused before its body was
@@ -58,11 +58,20 @@ test('fault drill under load: every dependency killed or frozen in turn', { time
   }
   assert.deepEqual(bad.slice(0, 10), [], `${bad.length} bad answers`)
   assert.ok(s.apiAlive(), 'the API process died')
-  // Fast refusals: a 503 comes within 100 ms (p99) once the outage is known.
-  const refusals = load.samples.filter((x) => x.status === 503).map((x) => x.ms).sort((a, b) => a - b)
-  assert.ok(refusals.length > 0, 'no outage was ever answered 503: the drill did not bite')
-  const p99 = refusals[Math.floor(refusals.length * 0.99)] ?? 0
-  assert.ok(p99 <= 100, `503 p99 ${p99.toFixed(1)} ms`)
+  // Fast refusals. An outage is known once the API has logged it (its health monitors: a refused
+  // or dropped connection at once, a frozen server after a 1 s silence); from then on every 503
+  // must come within 100 ms (p99). Before that, a request waits at most for the detection — never
+  // a multi-second hang.
+  const detections = alerts.filter((a) => /unavailable|unreachable/.test(a.msg) || /_unavailable$/.test(a.alert ?? '')).map((a) => Date.parse(a.time))
+  const faultOf = (x: Sample) => phases.find((p) => x.phase.startsWith(p.name))
+  const outage = (x: Sample) => faultOf(x) !== undefined
+  const known = load.samples.filter((x) => x.status === 503 && outage(x) && detections.some((t) => t >= (faultOf(x)?.at ?? 0) && t <= x.at - x.ms))
+  const p99 = percentile(known.map((x) => x.ms), 0.99)
+  console.log(`drill 503s once the outage was known: ${known.length}, p50 ${percentile(known.map((x) => x.ms), 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`)
+  assert.ok(known.length > 20, `only ${known.length} answers after detection: the drill did not bite`)
+  assert.ok(p99 <= 100, `503 p99 ${p99.toFixed(1)} ms once the outage was known`)
+  const slowest = Math.max(...load.samples.filter(outage).map((x) => x.ms))
+  assert.ok(slowest < 3_000, `an answer during an outage took ${slowest.toFixed(0)} ms`)
 
   // Nothing acknowledged is lost: every kept job ends stored with all its images; cancelled
   // ones end cancelled; deleted ones are gone, with every object they had.
@@ -95,6 +104,11 @@ test('fault drill under load: every dependency killed or frozen in turn', { time
   t.diagnostic(`jobs acknowledged ${jobs.length}: ${['kept', 'cancelled', 'deleted'].map((f) => `${f} ${jobs.filter((j) => j.fate === f).length}`).join(', ')}`)
 })
 
+const percentile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0
+}
+
 /** Per phase: answers by status, and the latency of 503s (what an operator would want to see). */
 function report(samples: Sample[]) {
   const phases = [...new Set(samples.map((x) => x.phase))]
@@ -107,5 +121,6 @@ function report(samples: Sample[]) {
     const pct = (q: number) => (refusals[Math.min(refusals.length - 1, Math.floor(refusals.length * q))] ?? 0).toFixed(1)
     const slowest = Math.max(...of.map((x) => x.ms)).toFixed(0)
     console.log(`drill ${name.padEnd(28)} ${statuses.padEnd(40)} 503 p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)} ms; slowest answer ${slowest} ms`)
+    for (const x of of.filter((y) => (y.status === 503 && y.ms > 100) || y.ms > 1_000).sort((a, b) => b.ms - a.ms).slice(0, 4)) console.log(`drill   slow: ${x.route} ${x.status} ${x.ms.toFixed(0)} ms, ended ${new Date(x.at).toISOString()}${x.error ? ` (${x.error})` : ''}`)
   }
 }

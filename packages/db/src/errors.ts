@@ -38,7 +38,9 @@ export const isInvalidInput = (err: unknown) => sqlState(err)?.startsWith('22') 
 const UNAVAILABLE_STATES = new Set(['57P01', '57P03', '53300', '08006', '08001'])
 // P2028: a transaction could not start (or finish) in its time: the pool or the server is stuck.
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1017', 'P2024', 'P2028', 'DATABASE_UNAVAILABLE'])
-const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|is not queryable|timeout exceeded when trying to connect|database unavailable/i
+const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|is not queryable|timeout exceeded when trying to connect|database unavailable|ConnectionClosed|DatabaseNotReachable|SocketTimeout/i
+// Prisma's adapter reports socket failures as a DriverAdapterError whose cause has one of these kinds.
+const UNAVAILABLE_KINDS = new Set(['ConnectionClosed', 'DatabaseNotReachable', 'SocketTimeout'])
 
 /**
  * The database is down, frozen, restarting or out of connections: the caller should answer 503.
@@ -48,6 +50,7 @@ export const isDatabaseUnavailable = (err: unknown): boolean => {
   if (UNAVAILABLE_STATES.has(sqlState(err) ?? '')) return true
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
     if (UNAVAILABLE_CODES.has(String((e as { code?: unknown }).code)) || UNAVAILABLE_MESSAGE.test(String((e as Error).message))) return true
+    if (UNAVAILABLE_KINDS.has(String((e as { kind?: unknown }).kind))) return true
     e = (e as { cause?: unknown }).cause
   }
   return false
