@@ -9,6 +9,7 @@ export {
   type AuditEntry,
   type AuditVerification,
 } from './audit.js'
+export { revokeTokens, type TokenRevocation } from './revocations.js'
 export {
   sqlState,
   toAppError,

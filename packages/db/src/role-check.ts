@@ -1,6 +1,6 @@
 import type { Db } from './client.js'
 
-/** Tables that hold customer data: RLS must be enabled and forced on each (PRODUCT §5.2). */
+/** Tables the app reaches: RLS must be enabled and forced on each (PRODUCT §5.2). */
 export const RLS_TABLES = [
   'scan_jobs',
   'scan_images',
@@ -12,6 +12,7 @@ export const RLS_TABLES = [
   'printer_status',
   'manufacturing_jobs',
   'manufacturing_job_events',
+  'token_revocations',
 ] as const
 
 interface RoleFacts {
