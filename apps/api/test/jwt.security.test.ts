@@ -103,6 +103,9 @@ describe('JWT verification (PRODUCT §2, §12)', () => {
     await expect401(api.app, bearer(hs('HS256', claims({ actor_type: 'admin' }), secret)))
     await expect401(api.app, bearer(hs('HS256', claims({ actor_id: '../../etc' }), secret)))
     await expect401(api.app, bearer(hs('HS256', claims({ actor_id: 42 }), secret)))
+    // iat is compared with revocation cut-offs: it must be a number, not text or null.
+    await expect401(api.app, bearer(hs('HS256', claims({ iat: String(now()) }), secret)))
+    await expect401(api.app, bearer(hs('HS256', claims({ iat: null }), secret)))
   })
 
   test('tokens meant for other purposes (password reset, invites) are rejected', async () => {

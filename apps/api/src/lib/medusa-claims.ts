@@ -5,14 +5,21 @@ export type ClaimRejection =
   | 'empty_actor_id'
   | 'bad_actor_id'
   | 'bad_actor_type'
+  | 'bad_iat'
   | 'iat_in_future'
   | 'bad_mfa_claim'
   | 'mfa_incomplete'
 
-export type MedusaIdentity = { actorType: 'customer' | 'user'; actorId: string }
+export interface MedusaIdentity {
+  actorType: 'customer' | 'user'
+  actorId: string
+  /** `iat`, whole epoch seconds: compared with the actor's revocation cut-off. */
+  issuedAt: number
+}
 
 /** Medusa ids are `<prefix>_<ULID>`; anything else cannot be one of theirs. */
-const ACTOR_ID = /^[A-Za-z0-9_-]{1,128}$/
+export const ACTOR_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$'
+const ACTOR_ID = new RegExp(ACTOR_ID_PATTERN)
 const CLOCK_SKEW_S = 30
 
 /**
@@ -53,8 +60,10 @@ export function medusaIdentity(claims: Record<string, unknown>, nowSeconds = Dat
   if (actorId === '' || actorId === undefined || actorId === null) return 'empty_actor_id'
   if (typeof actorId !== 'string' || !ACTOR_ID.test(actorId)) return 'bad_actor_id'
   if (actorType !== 'customer' && actorType !== 'user') return 'bad_actor_type'
-  if (typeof iat === 'number' && iat > nowSeconds + CLOCK_SKEW_S) return 'iat_in_future'
+  // fast-jwt requires iat but not its type; the revocation check compares it as a number.
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return 'bad_iat'
+  if (iat > nowSeconds + CLOCK_SKEW_S) return 'iat_in_future'
   const mfa = mfaRejection(claims)
   if (mfa) return mfa
-  return { actorType, actorId }
+  return { actorType, actorId, issuedAt: iat }
 }

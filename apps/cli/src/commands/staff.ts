@@ -1,13 +1,10 @@
-import os from 'node:os'
-import { SYSTEM_CONTEXT, StaffRole, withTx, writeAudit } from '@printforge/db'
+import { revokeTokens, SYSTEM_CONTEXT, StaffRole, withTx, writeAudit } from '@printforge/db'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
+import { opsActor } from '../ops-actor.js'
 
 const ROLES = Object.values(StaffRole)
 const USER_ID = /^[A-Za-z0-9_:.-]{1,255}$/
-
-/** Who ran the command, for the audit trail: ops act as the system, named by their login. */
-const opsActor = () => `ops:${os.userInfo().username}`
 
 export const staffCommand: Command = async (args, config, print) => {
   const [sub, userId, role] = args
@@ -27,6 +24,8 @@ export const staffCommand: Command = async (args, config, print) => {
         })
       } else if (before) {
         await tx.staff.delete({ where: { userId } })
+        // As DELETE /staff/:userId does: the tokens the member holds stop working too.
+        await revokeTokens(tx, { target: { actorType: 'user', actorId: userId }, by: { actorType: 'system', actorId: opsActor() }, reason: 'staff.removed' })
       } else {
         print(`${userId} has no staff role; nothing to revoke.`)
         return 0
@@ -39,7 +38,7 @@ export const staffCommand: Command = async (args, config, print) => {
         targetId: userId,
         details: { from: before?.role ?? null, to: sub === 'grant' ? role : null, via: 'cli' },
       })
-      print(sub === 'grant' ? `Granted ${role} to ${userId}.` : `Revoked ${before?.role} from ${userId}.`)
+      print(sub === 'grant' ? `Granted ${role} to ${userId}.` : `Revoked ${before?.role} from ${userId}, and every token they hold.`)
       return 0
     }),
   )
