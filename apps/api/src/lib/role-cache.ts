@@ -20,7 +20,7 @@ const CUT_OFF = (actorType: 'customer' | 'user') =>
 const USER_SQL = `SELECT (SELECT role::text FROM staff WHERE user_id = $1) AS role, ${CUT_OFF('user')} AS revoked_through`
 const CUSTOMER_SQL = `SELECT 'customer' AS role, ${CUT_OFF('customer')} AS revoked_through`
 
-/** Past this many entries, expired ones are swept (all of them, if none had expired). */
+/** Past this many entries, expired ones are swept; if over half remain, all go (amortised O(1)). */
 const MAX_ENTRIES = 20_000
 
 /**
@@ -35,9 +35,9 @@ export const isRevoked = (iat: number, standing: ActorStanding) => standing.revo
 /**
  * Every authenticated request needs the caller's standing: its staff role (never from claims)
  * and its token cut-off. Both come from one read-only round trip per actor (readOnce), under the
- * actor's own RLS context, cached for `ttlMs` (ROLE_CACHE_TTL_MS ≤ 2 s): a revoked role or token
- * stops working within the TTL on every instance, and at once on the instance that revoked it
- * (forget). Concurrent misses for one actor share one lookup. An entry expires `ttlMs` after its
+ * actor's own RLS context, cached for `ttlMs` (ROLE_CACHE_TTL_MS, 2 s by default): a revoked role
+ * or token stops working within the TTL on every instance, and at once on the instance that
+ * revoked it (forget). Concurrent misses for one actor share one lookup. An entry expires `ttlMs` after its
  * lookup *started*, so a lookup racing a revocation cannot serve "not revoked" past the TTL.
  */
 export function createRoleCache(pool: pg.Pool, ttlMs: number) {
@@ -45,7 +45,7 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number) {
 
   function evict(now: number) {
     for (const [key, entry] of cache) if (entry.expires <= now) cache.delete(key)
-    if (cache.size > MAX_ENTRIES) cache.clear()
+    if (cache.size > MAX_ENTRIES / 2) cache.clear()
   }
 
   async function load({ actorType, actorId }: MedusaIdentity): Promise<ActorStanding> {
