@@ -148,4 +148,18 @@ describe('GET /me/export streams the caller’s data (PRODUCT §4.6)', () => {
     assert.equal(res.statusCode, 200)
     assert.deepEqual({ ...(res.json() as object), exportedAt: 'x' }, { exportedAt: 'x', identity: { actorType: 'user', actorId: A, role: 'none' }, quota: null, jobs: [], auditTrail: [] })
   })
+
+  test('an admin sees every audit row, yet exports only its own actions as a user, not a same-id customer’s', async () => {
+    // Granted through the API, so the role cached by the previous test is dropped at once.
+    const root = await api.staff('admin')
+    assert.equal((await api.app.inject({ method: 'PUT', url: `/staff/${A}`, headers: root.auth, payload: { role: 'admin' } })).statusCode, 200)
+    const res = await api.app.inject({ method: 'GET', url: '/me/export', headers: { authorization: `Bearer ${api.token({ actor_id: A, actor_type: 'user' })}` } })
+    assert.equal(res.statusCode, 200)
+    const body = res.json()
+    assert.deepEqual(body.identity, { actorType: 'user', actorId: A, role: 'admin' })
+    assert.deepEqual(body.jobs, [])
+    // The seeded user rows, and the previous test's export by user A; none of customer A's rows.
+    const actions = body.auditTrail.map((a: { action: string }) => a.action)
+    assert.deepEqual(actions, [...Array<string>(Math.ceil(AUDIT / 20)).fill('admin.access'), 'data.exported'])
+  })
 })
