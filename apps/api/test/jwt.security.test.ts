@@ -103,12 +103,49 @@ describe('JWT verification (PRODUCT §2, §12)', () => {
     await expect401(api.app, bearer(hs('HS256', claims({ actor_type: 'admin' }), secret)))
     await expect401(api.app, bearer(hs('HS256', claims({ actor_id: '../../etc' }), secret)))
     await expect401(api.app, bearer(hs('HS256', claims({ actor_id: 42 }), secret)))
+    // iat is compared with revocation cut-offs: it must be a number, not text or null.
+    await expect401(api.app, bearer(hs('HS256', claims({ iat: String(now()) }), secret)))
+    await expect401(api.app, bearer(hs('HS256', claims({ iat: null }), secret)))
   })
 
   test('tokens meant for other purposes (password reset, invites) are rejected', async () => {
     const secret = api.config.JWT_SECRET!
     await expect401(api.app, bearer(hs('HS256', claims({ purpose: 'reset_password' }), secret)))
     await expect401(api.app, bearer(hs('HS256', { id: 'invite_01', email: 'new@example.com', iat: now(), exp: now() + 3600 }, secret)))
+  })
+
+  test('MFA (Medusa ≥ 2.21): mfa_enabled without a completed challenge is refused like any failure', async () => {
+    const secret = api.config.JWT_SECRET!
+    const reasonOf = async (res: { json(): { error: { requestId: string } } }) => {
+      const [row] = await auditRows(api, { action: 'auth.failed' }).then((rows) => rows.filter((r) => r.requestId === res.json().error.requestId))
+      return (row?.details as { reason?: string } | undefined)?.reason
+    }
+    for (const incomplete of [null, undefined, '', 0, false, 'not a date', {}, []]) {
+      const res = await expect401(api.app, bearer(hs('HS256', claims({ mfa_enabled: true, mfa_challenge_completed_at: incomplete }), secret)))
+      assert.equal(await reasonOf(res), 'mfa_incomplete', `completed_at ${JSON.stringify(incomplete)}`)
+    }
+    // A staff user is refused before any role is looked up: 401, not 403 or 200.
+    const admin = await api.staff('admin')
+    await expect401(api.app, bearer(api.token({ actor_id: admin.id, actor_type: 'user', mfa_enabled: true, mfa_challenge_completed_at: null })), '/staff')
+    // mfa_enabled must be a boolean when present: no token Medusa signs says "true" or null.
+    for (const odd of ['true', 1, null]) {
+      const res = await expect401(api.app, bearer(hs('HS256', claims({ mfa_enabled: odd, mfa_challenge_completed_at: new Date().toISOString() }), secret)))
+      assert.equal(await reasonOf(res), 'bad_mfa_claim')
+    }
+  })
+
+  test('MFA: a completed challenge (ISO time or epoch), MFA off, or no MFA claims at all (older Medusa) pass', async () => {
+    const admin = await api.staff('admin')
+    const completed = { mfa_enabled: true, mfa_challenge_completed_at: new Date().toISOString() }
+    const ok = [
+      api.token(completed),
+      api.token({ mfa_enabled: true, mfa_challenge_completed_at: now() }),
+      api.token({ mfa_enabled: false, mfa_challenge_completed_at: null }),
+      api.token(),
+    ]
+    for (const token of ok) assert.equal((await api.app.inject({ method: 'GET', url: '/me', headers: bearer(token) })).statusCode, 200)
+    const staff = await api.app.inject({ method: 'GET', url: '/staff', headers: bearer(api.token({ actor_id: admin.id, actor_type: 'user', ...completed })) })
+    assert.equal(staff.statusCode, 200)
   })
 
   test('a token outside the Authorization header is ignored', async () => {

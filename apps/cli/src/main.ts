@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate.js'
 import { printersCommand } from './commands/printers.js'
 import { staffCommand } from './commands/staff.js'
 import { tokenCommand } from './commands/token.js'
+import { tokensCommand } from './commands/tokens.js'
 import { UsageError, type Command } from './command.js'
 
 const commands: Record<string, Command> = {
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   staff: staffCommand,
   audit: auditCommand,
   token: tokenCommand,
+  tokens: tokensCommand,
   printers: printersCommand,
   keys: keysCommand,
 }
@@ -24,7 +26,7 @@ const USAGE = `usage: npm run cli -- <command>
   migrate                      apply pending migrations (owner role, DATABASE_ADMIN_URL; works offline)
   migrate diff                 exit 2 and print the SQL when schema.prisma and the migrations differ
   staff grant <userId> <role>  give a Medusa admin user a role: operator | admin
-  staff revoke <userId>        remove a user's role
+  staff revoke <userId>        remove a user's role and revoke every token they hold
   audit verify                 recompute the audit hash chain; exit 1 naming the first broken row
   printers add --name N --model M --serial S --host IP --access-code C [--mqtt-port P] [--ftps-port P]
                                register a printer, or update the one with that serial
@@ -32,6 +34,8 @@ const USAGE = `usage: npm run cli -- <command>
   keys rotate                  re-encrypt every printer access code under the first PRINTER_KEYS key
   token mint --customer <id> | --user <id> [--ttl <seconds>]
                                sign a local Medusa-shaped token with JWT_SECRET (refused in production)
+  tokens revoke --customer <id> | --user <id>
+                               refuse every token of that actor issued up to now (audited)
 `
 
 async function main(argv: string[]): Promise<number> {

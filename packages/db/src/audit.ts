@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'ratelimit.exceeded',
   'data.exported',
   'keys.rotated',
+  'tokens.revoked',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

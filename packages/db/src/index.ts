@@ -22,6 +22,7 @@ export {
   type AuditVerificationSource,
   type VerifyCheckpoint,
 } from './audit-verifications.js'
+export { revokeTokens, type TokenRevocation } from './revocations.js'
 export {
   sqlState,
   toAppError,

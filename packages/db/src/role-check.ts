@@ -17,6 +17,7 @@ export const RLS_TABLES = [
   'manufacturing_job_events',
   'quota_usage',
   'object_deletions',
+  'token_revocations',
 ] as const
 
 interface RoleFacts {

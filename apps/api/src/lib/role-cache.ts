@@ -1,27 +1,82 @@
 import { readOnce } from '@printforge/db'
 import type pg from 'pg'
+import type { MedusaIdentity } from './medusa-claims.js'
 import type { Role } from './principal.js'
 
+/** What the database says about an authenticated actor, beyond what its token claims. */
+export interface ActorStanding {
+  /** From the staff table for users ('none' without a row); always 'customer' for customers. */
+  role: Role
+  /**
+   * Whole epoch second of the actor's token cut-off: a token whose `iat` is at or before it is
+   * revoked. null when the actor's tokens were never revoked.
+   */
+  revokedThrough: number | null
+}
+
+// One row whatever exists; floor() because iat has whole-second resolution (see isRevoked).
+const CUT_OFF = (actorType: 'customer' | 'user') =>
+  `(SELECT floor(extract(epoch FROM revoked_before))::float8 FROM token_revocations WHERE actor_type = '${actorType}' AND actor_id = $1)`
+const USER_SQL = `SELECT (SELECT role::text FROM staff WHERE user_id = $1) AS role, ${CUT_OFF('user')} AS revoked_through`
+const CUSTOMER_SQL = `SELECT 'customer' AS role, ${CUT_OFF('customer')} AS revoked_through`
+
+/** Past this many entries, expired ones are swept; if over half remain, all go (amortised O(1)). */
+const MAX_ENTRIES = 20_000
+
 /**
- * Staff roles come from our staff table on every request (never from token claims), cached for a
- * few seconds: a revoked role stops working within the TTL (PRODUCT: within 5 s).
+ * Revocation precision. The cut-off is the database's now() at revocation, and `iat` counts whole
+ * seconds, so a token issued in the cut-off's own second may predate the revocation: it is
+ * refused (`iat <= floor(cut-off)`); a token issued in any later second passes. No clock-skew
+ * tolerance is applied here, since tolerance would re-admit tokens issued just before the
+ * revocation: this compares Medusa's clock (iat) with the database's, which NTP keeps together.
+ */
+export const isRevoked = (iat: number, standing: ActorStanding) => standing.revokedThrough !== null && iat <= standing.revokedThrough
+
+/**
+ * Every authenticated request needs the caller's standing: its staff role (never from claims)
+ * and its token cut-off. Both come from one read-only round trip per actor (readOnce), under the
+ * actor's own RLS context, cached for `ttlMs` (ROLE_CACHE_TTL_MS, 2 s by default): a revoked role
+ * or token stops working within the TTL on every instance, and at once on the instance that
+ * revoked it (forget). Concurrent misses for one actor share one lookup. An entry expires `ttlMs` after its
+ * lookup *started*, so a lookup racing a revocation cannot serve "not revoked" past the TTL.
  */
 export function createRoleCache(pool: pg.Pool, ttlMs: number) {
-  const cache = new Map<string, { role: Role; expires: number }>()
+  const cache = new Map<string, { standing: Promise<ActorStanding>; expires: number }>()
+
+  function evict(now: number) {
+    for (const [key, entry] of cache) if (entry.expires <= now) cache.delete(key)
+    if (cache.size > MAX_ENTRIES / 2) cache.clear()
+  }
+
+  async function load({ actorType, actorId }: MedusaIdentity): Promise<ActorStanding> {
+    const customer = actorType === 'customer'
+    // A customer context reads its own customer cut-off; a 'user' context its own staff row and
+    // user cut-off (policies staff_read and revocation_lookup).
+    const [row] = await readOnce<{ role: 'operator' | 'admin' | 'customer' | null; revoked_through: number | null }>(
+      pool,
+      { actorId, role: customer ? 'customer' : 'user' },
+      customer ? CUSTOMER_SQL : USER_SQL,
+      [actorId],
+    )
+    return { role: row?.role ?? 'none', revokedThrough: row?.revoked_through ?? null }
+  }
+
   return {
-    async roleOf(userId: string): Promise<Role> {
+    standingOf(identity: MedusaIdentity): Promise<ActorStanding> {
+      const key = `${identity.actorType}:${identity.actorId}`
       const now = Date.now()
-      const hit = cache.get(userId)
-      if (hit && hit.expires > now) return hit.role
-      // The 'user' context may read only the caller's own staff row (policy staff_read).
-      const [row] = await readOnce<{ role: 'operator' | 'admin' }>(pool, { actorId: userId, role: 'user' }, 'SELECT role FROM staff WHERE user_id = $1', [userId])
-      const role: Role = row?.role ?? 'none'
-      if (cache.size > 10_000) cache.clear()
-      cache.set(userId, { role, expires: now + ttlMs })
-      return role
+      const hit = cache.get(key)
+      if (hit && hit.expires > now) return hit.standing
+      if (cache.size >= MAX_ENTRIES) evict(now)
+      const entry = { standing: load(identity), expires: now + ttlMs }
+      cache.set(key, entry)
+      // A failed lookup is not cached: the next request tries again.
+      void entry.standing.catch(() => cache.get(key) === entry && cache.delete(key))
+      return entry.standing
     },
-    forget(userId: string) {
-      cache.delete(userId)
+    /** Drops an actor's entry after its role or tokens changed on this instance. */
+    forget(actorType: 'customer' | 'user', actorId: string) {
+      cache.delete(`${actorType}:${actorId}`)
     },
   }
 }

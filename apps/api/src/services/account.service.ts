@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream'
 import { withTx, writeAudit, type Database } from '@printforge/db'
 import type { Principal } from '../lib/principal.js'
 import { dbContextOf } from '../lib/principal.js'
+import { createExportReader, exportDocument, type ExportHead } from './account-export.js'
 import { quotaOf } from './quota.service.js'
 import type { RequestMeta } from './scan-jobs.service.js'
 
@@ -10,36 +12,32 @@ export function createAccountService(deps: { db: Database; defaultQuota: number 
     me: (p: Principal) => ({ actorType: p.actorType, actorId: p.actorId, role: p.role }),
 
     /**
-     * Everything we hold about the caller, read in one transaction under the caller's own RLS
-     * context: their jobs and images, their quota, and the audit rows of their own actions.
+     * Everything we hold about the caller, under the caller's own RLS context: their jobs and
+     * images, their quota, and the audit rows of their own actions, as a stream of JSON text
+     * read in batches (account-export.ts), so memory stays bounded whatever the history.
+     *
+     * `data.exported` is written, and committed, before the first byte is sent: data starts
+     * leaving with the first chunk, so the record of the disclosure must exist before it, and a
+     * failure to audit means no data leaves. It may therefore record an export the client then
+     * abandoned mid-stream — recording one too many, never one too few.
      */
-    async export(p: Principal, meta: RequestMeta) {
-      return withTx(deps.db.prisma, dbContextOf(p), async (tx) => {
+    async export(p: Principal, meta: RequestMeta): Promise<Readable> {
+      const head = await withTx(deps.db.prisma, dbContextOf(p), async (tx): Promise<ExportHead> => {
         const customer = p.actorType === 'customer'
-        const [jobs, quota, audit] = await Promise.all([
-          customer
-            ? tx.scanJob.findMany({
-                where: { customerId: p.actorId },
-                orderBy: { createdAt: 'asc' },
-                include: { images: { select: { id: true, originalFilename: true, contentType: true, bytes: true, width: true, height: true, sha256: true, status: true, failureReason: true, createdAt: true } } },
-              })
-            : [],
-          customer ? quotaOf(tx, p.actorId, deps.defaultQuota) : null,
-          tx.auditLog.findMany({
-            where: { actorId: p.actorId, actorType: p.actorType },
-            orderBy: { id: 'asc' },
-            select: { id: true, at: true, action: true, targetType: true, targetId: true, ip: true, userAgent: true, details: true },
-          }),
-        ])
-        await writeAudit(tx, { ...{ actorType: p.actorType, actorId: p.actorId }, action: 'data.exported', targetType: p.actorType, targetId: p.actorId, ...meta, details: { jobs: jobs.length, auditRows: audit.length } })
+        const own = { actorId: p.actorId, actorType: p.actorType }
+        const quota = customer ? await quotaOf(tx, p.actorId, deps.defaultQuota) : null
+        const jobs = customer ? await tx.scanJob.count({ where: { customerId: p.actorId } }) : 0
+        const audit = await tx.auditLog.aggregate({ where: own, _count: { _all: true }, _max: { id: true } })
+        await writeAudit(tx, { ...own, action: 'data.exported', targetType: p.actorType, targetId: p.actorId, ...meta, details: { jobs, auditRows: audit._count._all } })
         return {
           exportedAt: new Date().toISOString(),
           identity: { actorType: p.actorType, actorId: p.actorId, role: p.role },
           quota,
-          jobs: jobs.map((j) => ({ ...j, createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(), finishedAt: j.finishedAt?.toISOString() ?? null, images: j.images.map((i) => ({ ...i, createdAt: i.createdAt.toISOString() })) })),
-          auditTrail: audit.map((a) => ({ ...a, id: a.id.toString(), at: a.at.toISOString() })),
+          // The trail ends where the export began: this export's own row and later ones are not in it.
+          auditThrough: audit._max.id ?? 0n,
         }
       })
+      return Readable.from(exportDocument(head, createExportReader(deps.db, p)), { objectMode: false })
     },
   }
 }

@@ -1,4 +1,4 @@
-import { withTx, writeAudit, type Database, type StaffRole } from '@printforge/db'
+import { revokeTokens, withTx, writeAudit, type Database, type StaffRole } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import type { Principal } from '../lib/principal.js'
 import type { RoleCache } from '../lib/role-cache.js'
@@ -26,19 +26,24 @@ export function createStaffService(deps: { db: Database; roles: Pick<RoleCache, 
         await writeAudit(tx, { actorType: 'user', actorId: p.actorId, action: 'staff.changed', targetType: 'staff', targetId: userId, ...meta, details: { from: before?.role ?? null, to: role } })
         return toView(row)
       })
-      deps.roles.forget(userId)
+      deps.roles.forget('user', userId)
       return staff
     },
 
+    /**
+     * Removing a staff member also revokes the tokens they hold (PRODUCT §2): whoever made the
+     * removal necessary may hold one of them. Role, cut-off and both audit rows commit together.
+     */
     async remove(p: Principal, userId: string, meta: RequestMeta) {
       if (userId === p.actorId) throw new AppError('CONFLICT', 'You cannot revoke your own role.')
       await withTx(deps.db.prisma, admin(p), async (tx) => {
         const before = await tx.staff.findUnique({ where: { userId }, select: { role: true } })
         if (!before) throw new AppError('NOT_FOUND', 'No such staff member.')
         await tx.staff.delete({ where: { userId } })
+        await revokeTokens(tx, { target: { actorType: 'user', actorId: userId }, by: { actorType: 'user', actorId: p.actorId }, meta, reason: 'staff.removed' })
         await writeAudit(tx, { actorType: 'user', actorId: p.actorId, action: 'staff.changed', targetType: 'staff', targetId: userId, ...meta, details: { from: before.role, to: null } })
       })
-      deps.roles.forget(userId)
+      deps.roles.forget('user', userId)
     },
   }
 }

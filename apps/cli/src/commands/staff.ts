@@ -1,4 +1,4 @@
-import { StaffRole, withTx, writeAudit } from '@printforge/db'
+import { revokeTokens, StaffRole, withTx, writeAudit } from '@printforge/db'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
 import { opsActor, opsContext } from '../ops-context.js'
@@ -24,6 +24,8 @@ export const staffCommand: Command = async (args, config, print) => {
         })
       } else if (before) {
         await tx.staff.delete({ where: { userId } })
+        // As DELETE /staff/:userId does: the tokens the member holds stop working too.
+        await revokeTokens(tx, { target: { actorType: 'user', actorId: userId }, by: { actorType: 'system', actorId: opsActor() }, reason: 'staff.removed' })
       } else {
         print(`${userId} has no staff role; nothing to revoke.`)
         return 0
@@ -36,7 +38,7 @@ export const staffCommand: Command = async (args, config, print) => {
         targetId: userId,
         details: { from: before?.role ?? null, to: sub === 'grant' ? role : null, via: 'cli' },
       })
-      print(sub === 'grant' ? `Granted ${role} to ${userId}.` : `Revoked ${before?.role} from ${userId}.`)
+      print(sub === 'grant' ? `Granted ${role} to ${userId}.` : `Revoked ${before?.role} from ${userId}, and every token they hold.`)
       return 0
     }),
   )

@@ -5,7 +5,7 @@ import { createAuthFailureAudit, type AuthFailureAudit } from '../../lib/auth-fa
 import { recordAuthFailure } from '../../lib/auth-failures.js'
 import { medusaIdentity } from '../../lib/medusa-claims.js'
 import type { Principal, Role } from '../../lib/principal.js'
-import { createRoleCache, type RoleCache } from '../../lib/role-cache.js'
+import { createRoleCache, isRevoked, type RoleCache } from '../../lib/role-cache.js'
 import { sendError } from './errors.js'
 
 declare module 'fastify' {
@@ -31,7 +31,8 @@ function reasonOf(err: unknown): string {
 
 /**
  * Verifies the Medusa-issued bearer token (PRODUCT §2). The algorithm is pinned by config;
- * exp and iat (and iss/aud when configured) are required claims; 30 s clock skew. Every failure
+ * exp and iat (and iss/aud when configured) are required claims; 30 s clock skew; a token issued
+ * at or before its actor's revocation cut-off is refused. Every failure
  * answers the same 401, whatever the cause; the cause is logged and audited, never the token.
  */
 export default fp(
@@ -67,8 +68,10 @@ export default fp(
       }
       const identity = medusaIdentity(claims)
       if (typeof identity === 'string') return rejectAuthentication(request, reply, identity)
-      const role: Role = identity.actorType === 'customer' ? 'customer' : await app.roles.roleOf(identity.actorId)
-      request.principal = { ...identity, role }
+      // One cached round trip per actor: the staff role and the token cut-off together.
+      const standing = await app.roles.standingOf(identity)
+      if (isRevoked(identity.issuedAt, standing)) return rejectAuthentication(request, reply, 'token_revoked')
+      request.principal = { actorType: identity.actorType, actorId: identity.actorId, role: standing.role }
     })
 
     async function rejectAuthentication(request: FastifyRequest, reply: FastifyReply, reason: string) {

@@ -13,6 +13,7 @@ import { createScanJobService, type ScanJobService } from '../../services/scan-j
 import { createScanUploadService, type ScanUploadService } from '../../services/scan-upload.service.js'
 import { createStaffService, type StaffService } from '../../services/staff.service.js'
 import { createStatsService, type StatsService } from '../../services/stats.service.js'
+import { createTokenRevocationService, type TokenRevocationService } from '../../services/token-revocations.service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,7 @@ declare module 'fastify' {
       stats: StatsService
       printers: PrinterService
       manufacturing: ManufacturingService
+      tokens: TokenRevocationService
       idempotency: { hasKey(p: Principal, key: string): Promise<boolean> }
     }
   }
@@ -49,6 +51,7 @@ export default fp(
       audit: createAuditQueryService({ db }),
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store }),
+      tokens: createTokenRevocationService({ db, roles: app.roles }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), queues: app.queues.raw }),
       idempotency: {
         hasKey: (p, key) => withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, (tx) => hasKey(tx, p.actorId, key)),

@@ -8,6 +8,7 @@ import printers from './printers.js'
 import quota from './quota.js'
 import staff from './staff.js'
 import stats from './stats.js'
+import tokens from './tokens.js'
 
 /**
  * Every authenticated route lives in this encapsulated scope: its hooks authenticate, then
@@ -36,6 +37,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(manufacturing, { prefix: '/manufacturing' })
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })
+  await app.register(tokens, { prefix: '/tokens' })
 }
 
 export default protectedRoutes

@@ -9,7 +9,7 @@ const Me = Type.Object({
   role: Type.Union([Type.Literal('customer'), Type.Literal('operator'), Type.Literal('admin'), Type.Literal('none')]),
 })
 
-/** PRODUCT §4.6: identity and role; the caller's data, for data-subject access requests. */
+/** PRODUCT §4.6: identity and role; the caller's data, for data-subject access requests (streamed). */
 const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', {
     config: { roles: ['customer', 'operator', 'admin', 'none'] },
@@ -31,7 +31,13 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
         ...commonErrors,
       },
     },
-  }, async (request) => app.services.account.export(request.principal!, auditFields(request)))
+  }, async (request, reply) => {
+    const document = await app.services.account.export(request.principal!, auditFields(request))
+    // A stream: sent chunked, without content-length, and not passed through the response
+    // serializer (the schema above documents the shape). The security headers come from the
+    // same onSend hooks as every other response.
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(document as never)
+  })
 }
 
 export default me
