@@ -116,9 +116,12 @@ describe('JWT verification (PRODUCT §2, §12)', () => {
 
   test('MFA (Medusa ≥ 2.21): mfa_enabled without a completed challenge is refused like any failure', async () => {
     const secret = api.config.JWT_SECRET!
+    // Failures are audited per source address (expect401 uses a fresh one each time), in batches:
+    // flush, then read the reasons of the row that carries this request's id.
     const reasonOf = async (res: { json(): { error: { requestId: string } } }) => {
+      await api.app.authFailures.flush()
       const [row] = await auditRows(api, { action: 'auth.failed' }).then((rows) => rows.filter((r) => r.requestId === res.json().error.requestId))
-      return (row?.details as { reason?: string } | undefined)?.reason
+      return (row?.details as { reasons?: { name: string }[] } | undefined)?.reasons?.map((r) => r.name).join(',')
     }
     for (const incomplete of [null, undefined, '', 0, false, 'not a date', {}, []]) {
       const res = await expect401(api.app, bearer(hs('HS256', claims({ mfa_enabled: true, mfa_challenge_completed_at: incomplete }), secret)))

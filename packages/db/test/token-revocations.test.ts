@@ -8,7 +8,10 @@ const fx = useDatabase()
 const admin: DbContext = { actorId: 'user_admin', role: 'admin' }
 
 const revoke = (context: DbContext, actorType: 'customer' | 'user', actorId: string) =>
-  withTx(fx.db, context, (tx) => revokeTokens(tx, { target: { actorType, actorId }, by: { actorType: 'user', actorId: context.actorId ?? '' }, reason: 'test' }))
+  withTx(fx.db, context, (tx) =>
+    // The audit row names the context itself (the database checks it): the system as the system.
+    revokeTokens(tx, { target: { actorType, actorId }, by: { actorType: context.role === 'system' ? 'system' : 'user', actorId: context.actorId ?? '' }, reason: 'test' }),
+  )
 
 /** The cut-offs a context can see, as "type:id" strings. */
 const visible = (context: DbContext) =>
