@@ -67,6 +67,24 @@ describe('security headers and response rules (PRODUCT §3)', () => {
     }
   })
 
+  test('a URL the router cannot decode, or an over-long path parameter, gets our 400 and every security header (fuzzing finding)', async () => {
+    // Fastify refuses these before any hook runs; its own answer had another shape (FST_ERR_BAD_URL,
+    // a 414 for the long parameter), echoed the URL and carried none of the headers below.
+    const routed = await api.app.inject({ method: 'GET', url: '/nope' })
+    const perRequest = new Set(['date', 'content-length', 'connection', 'content-type', 'vary', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'])
+    const security = Object.keys(routed.headers).filter((h) => !perRequest.has(h))
+    assert.ok(security.length >= 12, security.join())
+    const auth = api.customer().auth
+    const requests = [['GET', '/jobs/%ZZ'], ['POST', '/jobs/%E0%A4%A/cancel'], ['GET', '/%ZZ'], ['GET', `/jobs/${'a'.repeat(300)}`], ['DELETE', `/staff/${'b'.repeat(257)}`]] as const
+    for (const [method, url] of requests) {
+      const res = await api.app.inject({ method, url, headers: auth })
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`)
+      assert.deepEqual({ ...res.json().error, requestId: 'x' }, { code: 'VALIDATION_FAILED', message: 'The request URL is malformed or too long.', requestId: 'x' })
+      assert.doesNotMatch(res.body, /FST_|%ZZ|aaaa/)
+      for (const h of security) assert.equal(res.headers[h], routed.headers[h], `${url}: ${h}`)
+    }
+  })
+
   test('an unknown Host header is refused', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/', headers: { host: 'evil.example.com' } })
     assert.equal(res.statusCode, 400)

@@ -43,6 +43,17 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, code: Er
   return reply.code(status).send({ error: { code, message: message ?? GENERIC_MESSAGE[code], requestId: request.id } })
 }
 
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a URL whose
+ * percent-encoding does not decode, a path parameter over maxParamLength). Without it Fastify
+ * writes its own answer: another body shape (its internal code, the URL echoed back), a 414,
+ * and none of the security headers, since no hook runs.
+ */
+export function onFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  request.log.info({ code: 'VALIDATION_FAILED', reason: err.code }, 'request rejected')
+  return sendError(request, reply, 'VALIDATION_FAILED', 'The request URL is malformed or too long.')
+}
+
 function classify(err: FastifyError): { code: ErrorCode; message?: string } {
   if (err instanceof AppError) return { code: err.code, message: err.message }
   if (err.validation) {
