@@ -22,6 +22,17 @@ describe('CORS (PRODUCT §3, §12)', () => {
     assert.equal(res.headers['access-control-allow-headers'], 'Content-Type, Authorization')
   })
 
+  test('a listed origin’s OPTIONS without Access-Control-Request-Method is a 400 in the API’s error shape (fuzzing finding)', async () => {
+    // @fastify/cors (strictPreflight) answered it with a text/plain "Invalid Preflight Request".
+    for (const headers of [{ origin: ORIGIN }, { origin: ORIGIN, 'access-control-request-method': '' }]) {
+      const res = await api.app.inject({ method: 'OPTIONS', url: '/jobs', headers })
+      assert.equal(res.statusCode, 400, res.body)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      assert.equal(res.headers['x-content-type-options'], 'nosniff')
+      assert.equal(res.headers['cache-control'], 'no-store')
+    }
+  })
+
   for (const origin of ['null', 'https://evil.example.com', 'https://shop.example.com.evil.com', 'https://evilshop.example.com', 'http://shop.example.com', 'https://shop.example.com:444', 'https://SHOP.example.com ']) {
     test(`origin ${JSON.stringify(origin)} gets no Access-Control-Allow-* header`, async () => {
       for (const method of ['GET', 'OPTIONS'] as const) {

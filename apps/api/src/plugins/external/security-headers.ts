@@ -55,6 +55,15 @@ export default fp(
       xPoweredBy: false,
     })
 
+    // @fastify/cors answers a listed origin's OPTIONS without Access-Control-Request-Method with a
+    // text/plain 400 of its own: refuse it first, in the error shape every other answer has.
+    app.addHook('onRequest', async (request, reply) => {
+      const { origin } = request.headers
+      if (request.method === 'OPTIONS' && origin !== undefined && origins.has(origin) && !request.headers['access-control-request-method']) {
+        return sendError(request, reply, 'VALIDATION_FAILED', 'Invalid preflight request.')
+      }
+    })
+
     await app.register(cors, {
       // Exact matches only: no wildcard, no `null`, no suffix or look-alike matching. A refused
       // origin gets no Access-Control-Allow-* header at all.
