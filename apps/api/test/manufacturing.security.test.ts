@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { before, describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { jobIdFor } from '@printforge/jobs'
-import { auditRows, multipart, useApi } from './helper.ts'
+import { auditRows, multipart, rawMultipart, useApi } from './helper.ts'
 import { lieAboutSize, slicedProject, zip } from './models.ts'
 
 const api = useApi({ MAX_MODEL_BYTES: 2 * 1024 * 1024 })
@@ -78,6 +78,22 @@ describe('print jobs (PRODUCT §4.5, §12)', () => {
     await refused(400, project, { model: 'P1S', status: 'printing' })
     await refused(404, project, { printerId: randomUUID() })
     await refused(404, project, { model: 'P1S', scanJobId: randomUUID() })
+  })
+
+  test('a part without a name, or a file part without a filename, is a 400, not a 500 (fuzzing finding)', async () => {
+    const project = await slicedProject()
+    for (const parts of [
+      [['Content-Disposition: form-data', 'P1S']],
+      [['Content-Disposition: form-data; filename="m.gcode.3mf"\r\nContent-Type: application/octet-stream', project]],
+      [['Content-Disposition: form-data; name="model"\r\nContent-Type: application/octet-stream', project]],
+    ] as [string, string | Buffer][][]) {
+      const before = await models()
+      const body = rawMultipart(parts)
+      const res = await api.app.inject({ method: 'POST', url: '/manufacturing/create', headers: { ...(await api.staff('admin')).auth, ...body.headers }, payload: body.payload })
+      assert.equal(res.statusCode, 400, res.body)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      assert.deepEqual(await models(), before)
+    }
   })
 
   test('only admins dispatch; operators follow and cancel', async () => {
