@@ -43,7 +43,10 @@ test('deletes racing ingest leave no object of any deleted job', { timeout: 240_
   }))
   await api.app.services.scanJobs.idle()
   // Let every queued ingest run to its end (each finds its job gone, or stops at the cancel).
-  await waitFor('the scans queue to drain', async () => (await env.queues.scans.getJobCounts('waiting', 'active', 'delayed')).waiting + (await env.queues.scans.getJobCounts('active')).active === 0, 120_000)
+  await waitFor('the scans queue to drain', async () => {
+    const counts = await env.queues.scans.getJobCounts('waiting', 'active', 'delayed')
+    return (counts['waiting'] ?? 0) + (counts['active'] ?? 0) + (counts['delayed'] ?? 0) === 0
+  }, 120_000)
   const left = (await env.store.listKeys('scans/')).concat(...(await Promise.all(ids.map((id) => env.store.listKeys(`quarantine/${id}/`)))))
   assert.deepEqual(left, [], `objects of deleted jobs left behind (${outcomes.immediate} deleted at once, ${outcomes.afterCancel} after a cancel)`)
   assert.equal(await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.count()), 0, 'the outbox is drained')
