@@ -118,6 +118,20 @@ describe('print jobs (PRODUCT §4.5, §12)', () => {
     assert.ok(await api.app.queues.raw.prints.getJob(jobIdFor('print.cancel', id)))
   })
 
+  test('a cancel with a multipart or text/plain body is 415 and cancels nothing (fuzzing finding)', async () => {
+    // Both are CORS "simple" content types. Multipart parsing was registered for the whole scope,
+    // so a multipart POST to /:id/cancel was parsed and cancelled the job.
+    const { id } = (await dispatch((await api.staff('admin')).auth, await slicedProject())).json().manufacturingJob
+    const operator = await api.staff('operator')
+    for (const [type, payload] of [['multipart/form-data; boundary=x', '--x--\r\n'], ['text/plain', 'cancel']]) {
+      const res = await api.app.inject({ method: 'POST', url: `/manufacturing/${id}/cancel`, headers: { ...operator.auth, origin: 'https://evil.example.com', 'content-type': type }, payload })
+      assert.equal(res.statusCode, 415, `${type}: ${res.body}`)
+      assert.equal(res.json().error.code, 'UNSUPPORTED_MEDIA_TYPE')
+    }
+    const job = await api.app.inject({ method: 'GET', url: `/manufacturing/${id}`, headers: operator.auth })
+    assert.equal(job.json().manufacturingJob.status, 'queued')
+  })
+
   test('Idempotency-Key replays the first dispatch', async () => {
     const project = await slicedProject()
     const key = { 'idempotency-key': 'dispatch-42' }
