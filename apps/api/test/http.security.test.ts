@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import pg from 'pg'
+import { SECURITY_HEADERS } from '../src/plugins/external/security-headers.ts'
 import { multipart, ORIGIN, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -96,10 +97,15 @@ describe('security headers and response rules (PRODUCT §3)', () => {
     }
   })
 
-  test('an unknown Host header is refused', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/', headers: { host: 'evil.example.com' } })
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+  test('an unknown Host header is refused, with the security headers (fuzzing finding)', async () => {
+    const routed = await api.app.inject({ method: 'GET', url: '/' })
+    for (const host of ['evil.example.com', 'localhost.', 'localhost, evil.example.com']) {
+      const res = await api.app.inject({ method: 'GET', url: '/', headers: { host } })
+      assert.equal(res.statusCode, 400)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      // The Host check ran before helmet's hook: its refusal had no-store but no other header.
+      for (const h of Object.keys(SECURITY_HEADERS)) assert.equal(res.headers[h], routed.headers[h], `${host}: ${h}`)
+    }
   })
 
   test('errors always have the same shape, with the request id; 404 for unknown routes', async () => {

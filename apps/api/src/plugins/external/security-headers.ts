@@ -37,13 +37,6 @@ export default fp(
     const origins = new Set(splitList(app.config.ALLOWED_ORIGINS))
     const hosts = new Set(splitList(app.config.ALLOWED_HOSTS).map((h) => h.toLowerCase()))
 
-    // Before anything else: a request for a host we do not serve is refused outright
-    // (DNS rebinding, cache poisoning through Host).
-    app.addHook('onRequest', async (request, reply) => {
-      const host = request.hostname.toLowerCase().replace(/^\[|\]$/g, '')
-      if (!hosts.has(host)) return sendError(request, reply, 'VALIDATION_FAILED', 'Unknown host.')
-    })
-
     await app.register(helmet, {
       // A JSON API renders nothing: deny every resource type and every framing.
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -53,6 +46,14 @@ export default fp(
       crossOriginResourcePolicy: { policy: 'same-site' },
       crossOriginEmbedderPolicy: false,
       xPoweredBy: false,
+    })
+
+    // Right after helmet's headers (so the refusal carries them too) and before anything else: a
+    // request for a host we do not serve is refused outright (DNS rebinding, cache poisoning
+    // through Host).
+    app.addHook('onRequest', async (request, reply) => {
+      const host = request.hostname.toLowerCase().replace(/^\[|\]$/g, '')
+      if (!hosts.has(host)) return sendError(request, reply, 'VALIDATION_FAILED', 'Unknown host.')
     })
 
     // @fastify/cors answers a listed origin's OPTIONS without Access-Control-Request-Method with a
