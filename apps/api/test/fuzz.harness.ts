@@ -218,7 +218,13 @@ export function count(label: string, status: number) {
 
 /** Why each 503 happened (allowed, but worth reading: a dependency was unavailable or slow). */
 const unavailable = new Map<string, number>()
-export function noteUnavailable(label: string, message: string) {
+export function noteUnavailable(label: string, body: string) {
+  let message = body.slice(0, 120)
+  try {
+    message = String((JSON.parse(body) as { error?: { message?: unknown } }).error?.message)
+  } catch {
+    // not our error shape: keep the start of the body
+  }
   const key = `${label}: ${message}`
   unavailable.set(key, (unavailable.get(key) ?? 0) + 1)
 }

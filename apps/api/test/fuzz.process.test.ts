@@ -139,7 +139,7 @@ describe('the real server process under random raw requests', () => {
       const finals = [...raw.text.matchAll(/^HTTP\/1\.1 ([2-5]\d\d)/gm)]
       const res = { status: Number(finals.at(-1)?.[1] ?? raw.status), text: raw.text.slice(finals.at(-1)?.index ?? 0) }
       count(`process ${c.kind}`, res.status)
-      if (res.status === 503) noteUnavailable(`process ${c.kind}`, res.text.slice(res.text.indexOf('\r\n\r\n') + 4).slice(0, 160))
+      if (res.status === 503) noteUnavailable(`process ${c.kind}`, res.text.slice(res.text.indexOf('\r\n\r\n') + 4))
       assert.ok(api.alive(), `the API process exited after:\n${head.slice(0, 2_000)}`)
       assert.ok(res.status < 500 || res.status === 503, `${res.status} for:\n${head.slice(0, 2_000)}\n${res.text.slice(0, 1_000)}`)
     })

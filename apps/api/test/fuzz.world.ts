@@ -272,7 +272,7 @@ export async function exercise(world: World, x: Exercise): Promise<number> {
   count(x.label, res.statusCode)
   // FUZZ_DEBUG=1 prints every answer (with FUZZ_ROUTE: what one route's cases reach).
   if (process.env['FUZZ_DEBUG']) console.log(res.statusCode, x.request.method, x.request.url.slice(0, 120), res.body.slice(0, 160))
-  if (res.statusCode === 503) noteUnavailable(x.label, res.body.slice(0, 120))
+  if (res.statusCode === 503) noteUnavailable(x.label, res.body)
   if (problems.length) assert.fail(`${x.request.method} ${x.request.url.slice(0, 300)} → ${res.statusCode}\n${problems.join('\n')}\nbody: ${res.body.slice(0, 500)}`)
   return res.statusCode
 }
