@@ -6,14 +6,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import auth from './plugins/app/auth.js'
 import config from './plugins/app/config.js'
 import database from './plugins/app/database.js'
-import errors, { sendError } from './plugins/app/errors.js'
+import errors, { onFrameworkError, sendError } from './plugins/app/errors.js'
 import queues from './plugins/app/queues.js'
 import redis from './plugins/app/redis.js'
 import services from './plugins/app/services.js'
 import storage from './plugins/app/storage.js'
 import openapi from './plugins/external/openapi.js'
 import rateLimit from './plugins/external/rate-limit.js'
-import securityHeaders from './plugins/external/security-headers.js'
+import securityHeaders, { SECURITY_HEADERS } from './plugins/external/security-headers.js'
 import protectedRoutes from './routes/protected/index.js'
 import publicRoutes from './routes/public/index.js'
 
@@ -60,6 +60,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     routerOptions: { maxParamLength: 256 },
+    // What the router refuses before any hook runs (a URL it cannot decode, an over-long path
+    // parameter): our error shape, and the headers the hooks would have added.
+    frameworkErrors: (err, request, reply) => onFrameworkError(err, request, reply.headers(SECURITY_HEADERS)),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // PRODUCT §3: JSON routes accept JSON only. Fastify also parses text/plain by default, which

@@ -125,3 +125,10 @@ export function multipart(parts: Part[]) {
   chunks.push(Buffer.from(`--${boundary}--\r\n`))
   return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
 }
+
+/** A multipart body from raw part headers, for parts `multipart()` cannot write (no name, no filename). */
+export function rawMultipart(parts: [headers: string, body: Buffer | string][]) {
+  const boundary = `----printforge${randomBytes(8).toString('hex')}`
+  const chunks = parts.map(([head, body]) => Buffer.concat([Buffer.from(`--${boundary}\r\n${head}\r\n\r\n`), Buffer.from(body), Buffer.from('\r\n')]))
+  return { payload: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}

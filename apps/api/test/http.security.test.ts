@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import pg from 'pg'
+import { SECURITY_HEADERS } from '../src/plugins/external/security-headers.ts'
 import { multipart, ORIGIN, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
 
@@ -20,6 +21,17 @@ describe('CORS (PRODUCT §3, §12)', () => {
     assert.equal(res.headers['access-control-max-age'], '600')
     assert.equal(res.headers['access-control-allow-methods'], 'GET, POST, PUT, PATCH, DELETE')
     assert.equal(res.headers['access-control-allow-headers'], 'Content-Type, Authorization')
+  })
+
+  test('a listed origin’s OPTIONS without Access-Control-Request-Method is a 400 in the API’s error shape (fuzzing finding)', async () => {
+    // @fastify/cors (strictPreflight) answered it with a text/plain "Invalid Preflight Request".
+    for (const headers of [{ origin: ORIGIN }, { origin: ORIGIN, 'access-control-request-method': '' }]) {
+      const res = await api.app.inject({ method: 'OPTIONS', url: '/jobs', headers })
+      assert.equal(res.statusCode, 400, res.body)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      assert.equal(res.headers['x-content-type-options'], 'nosniff')
+      assert.equal(res.headers['cache-control'], 'no-store')
+    }
   })
 
   for (const origin of ['null', 'https://evil.example.com', 'https://shop.example.com.evil.com', 'https://evilshop.example.com', 'http://shop.example.com', 'https://shop.example.com:444', 'https://SHOP.example.com ']) {
@@ -67,10 +79,33 @@ describe('security headers and response rules (PRODUCT §3)', () => {
     }
   })
 
-  test('an unknown Host header is refused', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/', headers: { host: 'evil.example.com' } })
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+  test('a URL the router cannot decode, or an over-long path parameter, gets our 400 and every security header (fuzzing finding)', async () => {
+    // Fastify refuses these before any hook runs; its own answer had another shape (FST_ERR_BAD_URL,
+    // a 414 for the long parameter), echoed the URL and carried none of the headers below.
+    const routed = await api.app.inject({ method: 'GET', url: '/nope' })
+    const perRequest = new Set(['date', 'content-length', 'connection', 'content-type', 'vary', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'])
+    const security = Object.keys(routed.headers).filter((h) => !perRequest.has(h))
+    assert.ok(security.length >= 12, security.join())
+    const auth = api.customer().auth
+    const requests = [['GET', '/jobs/%ZZ'], ['POST', '/jobs/%E0%A4%A/cancel'], ['GET', '/%ZZ'], ['GET', `/jobs/${'a'.repeat(300)}`], ['DELETE', `/staff/${'b'.repeat(257)}`]] as const
+    for (const [method, url] of requests) {
+      const res = await api.app.inject({ method, url, headers: auth })
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`)
+      assert.deepEqual({ ...res.json().error, requestId: 'x' }, { code: 'VALIDATION_FAILED', message: 'The request URL is malformed or too long.', requestId: 'x' })
+      assert.doesNotMatch(res.body, /FST_|%ZZ|aaaa/)
+      for (const h of security) assert.equal(res.headers[h], routed.headers[h], `${url}: ${h}`)
+    }
+  })
+
+  test('an unknown Host header is refused, with the security headers (fuzzing finding)', async () => {
+    const routed = await api.app.inject({ method: 'GET', url: '/' })
+    for (const host of ['evil.example.com', 'localhost.', 'localhost, evil.example.com']) {
+      const res = await api.app.inject({ method: 'GET', url: '/', headers: { host } })
+      assert.equal(res.statusCode, 400)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      // The Host check ran before helmet's hook: its refusal had no-store but no other header.
+      for (const h of Object.keys(SECURITY_HEADERS)) assert.equal(res.headers[h], routed.headers[h], `${host}: ${h}`)
+    }
   })
 
   test('errors always have the same shape, with the request id; 404 for unknown routes', async () => {

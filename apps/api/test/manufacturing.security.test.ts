@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { before, describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { jobIdFor } from '@printforge/jobs'
-import { auditRows, multipart, useApi } from './helper.ts'
+import { auditRows, multipart, rawMultipart, useApi } from './helper.ts'
 import { lieAboutSize, slicedProject, zip } from './models.ts'
 
 const api = useApi({ MAX_MODEL_BYTES: 2 * 1024 * 1024 })
@@ -80,6 +80,22 @@ describe('print jobs (PRODUCT §4.5, §12)', () => {
     await refused(404, project, { model: 'P1S', scanJobId: randomUUID() })
   })
 
+  test('a part without a name, or a file part without a filename, is a 400, not a 500 (fuzzing finding)', async () => {
+    const project = await slicedProject()
+    for (const parts of [
+      [['Content-Disposition: form-data', 'P1S']],
+      [['Content-Disposition: form-data; filename="m.gcode.3mf"\r\nContent-Type: application/octet-stream', project]],
+      [['Content-Disposition: form-data; name="model"\r\nContent-Type: application/octet-stream', project]],
+    ] as [string, string | Buffer][][]) {
+      const before = await models()
+      const body = rawMultipart(parts)
+      const res = await api.app.inject({ method: 'POST', url: '/manufacturing/create', headers: { ...(await api.staff('admin')).auth, ...body.headers }, payload: body.payload })
+      assert.equal(res.statusCode, 400, res.body)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      assert.deepEqual(await models(), before)
+    }
+  })
+
   test('only admins dispatch; operators follow and cancel', async () => {
     const operator = await api.staff('operator')
     assert.equal((await dispatch(operator.auth, await slicedProject())).statusCode, 403)
@@ -100,6 +116,20 @@ describe('print jobs (PRODUCT §4.5, §12)', () => {
     await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.manufacturingJob.update({ where: { id }, data: { status: 'printing' } }))
     assert.equal((await api.app.inject({ method: 'POST', url: `/manufacturing/${id}/cancel`, headers: (await api.staff('operator')).auth })).statusCode, 200)
     assert.ok(await api.app.queues.raw.prints.getJob(jobIdFor('print.cancel', id)))
+  })
+
+  test('a cancel with a multipart or text/plain body is 415 and cancels nothing (fuzzing finding)', async () => {
+    // Both are CORS "simple" content types. Multipart parsing was registered for the whole scope,
+    // so a multipart POST to /:id/cancel was parsed and cancelled the job.
+    const { id } = (await dispatch((await api.staff('admin')).auth, await slicedProject())).json().manufacturingJob
+    const operator = await api.staff('operator')
+    for (const [type, payload] of [['multipart/form-data; boundary=x', '--x--\r\n'], ['text/plain', 'cancel']]) {
+      const res = await api.app.inject({ method: 'POST', url: `/manufacturing/${id}/cancel`, headers: { ...operator.auth, origin: 'https://evil.example.com', 'content-type': type }, payload })
+      assert.equal(res.statusCode, 415, `${type}: ${res.body}`)
+      assert.equal(res.json().error.code, 'UNSUPPORTED_MEDIA_TYPE')
+    }
+    const job = await api.app.inject({ method: 'GET', url: `/manufacturing/${id}`, headers: operator.auth })
+    assert.equal(job.json().manufacturingJob.status, 'queued')
   })
 
   test('Idempotency-Key replays the first dispatch', async () => {

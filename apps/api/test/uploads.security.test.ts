@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
-import { auditRows, multipart, useApi } from './helper.ts'
+import { auditRows, multipart, rawMultipart, useApi } from './helper.ts'
 import { jpeg, png, pngBomb } from './images.ts'
 
 const api = useApi()
@@ -90,6 +90,25 @@ describe('POST /jobs/create: validated streaming uploads (PRODUCT §4.2, §12)',
     // SOI and APP0 only: the header ends before the frame that carries the dimensions.
     await refused(415, 'UNSUPPORTED_MEDIA_TYPE', [title, await image('cut.jpg', (await jpeg()).subarray(0, 20))])
     await refused(400, 'VALIDATION_FAILED', [title])
+  })
+
+  test('a part without a name, or a file part without a filename, is a 400, not a 500 (fuzzing finding)', async () => {
+    // busboy yields fieldname undefined for a Content-Disposition without name, and an
+    // application/octet-stream part without filename as a file whose filename is undefined.
+    const image = await jpeg()
+    const titled: [string, string] = ['Content-Disposition: form-data; name="title"', 'Vase']
+    for (const parts of [
+      [['Content-Disposition: form-data', 'Vase']],
+      [titled, ['Content-Disposition: form-data; filename="a.jpg"\r\nContent-Type: image/jpeg', image]],
+      [titled, ['Content-Disposition: form-data; name="images"\r\nContent-Type: application/octet-stream', image]],
+    ] as [string, string | Buffer][][]) {
+      const before = await quarantine()
+      const body = rawMultipart(parts)
+      const res = await api.app.inject({ method: 'POST', url: '/jobs/create', headers: { ...api.customer().auth, ...body.headers }, payload: body.payload })
+      assert.equal(res.statusCode, 400, res.body)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+      assert.deepEqual(await quarantine(), before)
+    }
   })
 
   test('a pixel flood (30000×30000 PNG) is refused before anything is decoded', async () => {

@@ -19,8 +19,19 @@ export function toClientError(err: unknown): unknown {
 }
 
 /**
- * `request.parts()` with parser failures turned into 400s (see toClientError). Every multipart
- * route reads its body through this, so no parser error reaches the error handler raw.
+ * The part's names as its type promises them. busboy yields `fieldname: undefined` for a
+ * Content-Disposition without `name`, and a file part (its Content-Type is
+ * application/octet-stream) without `filename`: both are the client's malformed body.
+ */
+function assertNamed(part: Multipart) {
+  if (typeof part.fieldname !== 'string') throw new AppError('VALIDATION_FAILED', 'Every part of the multipart body needs a name.')
+  if (part.type === 'file' && typeof part.filename !== 'string') throw new AppError('VALIDATION_FAILED', 'Every file part needs a filename.')
+}
+
+/**
+ * `request.parts()` with parser failures turned into 400s (see toClientError) and every part
+ * named. Every multipart route reads its body through this, so no parser error reaches the
+ * error handler raw.
  */
 export async function* clientParts(request: FastifyRequest, limits: PartLimits): AsyncGenerator<Multipart> {
   const iterator = (request.parts({ limits }) as AsyncIterable<Multipart>)[Symbol.asyncIterator]()
@@ -32,6 +43,7 @@ export async function* clientParts(request: FastifyRequest, limits: PartLimits):
       throw toClientError(err)
     }
     if (next.done) return
+    assertNamed(next.value)
     yield next.value
   }
 }

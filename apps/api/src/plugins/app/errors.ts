@@ -45,6 +45,17 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, code: Er
   return reply.code(status).send({ error: { code, message: message ?? GENERIC_MESSAGE[code], requestId: request.id } })
 }
 
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a URL whose
+ * percent-encoding does not decode, a path parameter over maxParamLength). Without it Fastify
+ * writes its own answer: another body shape (its internal code, the URL echoed back), a 414,
+ * and none of the security headers, since no hook runs.
+ */
+export function onFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  request.log.info({ code: 'VALIDATION_FAILED', reason: err.code }, 'request rejected')
+  return sendError(request, reply, 'VALIDATION_FAILED', 'The request URL is malformed or too long.')
+}
+
 function classify(err: FastifyError): { code: ErrorCode; message?: string } {
   if (err instanceof AppError) return { code: err.code, message: err.message }
   if (err.validation) {
@@ -65,6 +76,12 @@ function classify(err: FastifyError): { code: ErrorCode; message?: string } {
   return { code: 'INTERNAL' }
 }
 
+/** A number coercion made infinite, at the top level of the query or params or in an array there. */
+function hasNonFinite(values: unknown): boolean {
+  if (!values || typeof values !== 'object') return false
+  return Object.values(values).some((v) => (typeof v === 'number' && !Number.isFinite(v)) || (Array.isArray(v) && v.some((x) => typeof x === 'number' && !Number.isFinite(x))))
+}
+
 /**
  * One error handler (STYLE rule 4): maps by code to `{ error: { code, message, requestId } }`.
  * 5xx answers carry a generic message; the cause goes to the log with the request id.
@@ -78,6 +95,13 @@ export default fp(
       else request.log.info({ code, reason: err.code ?? err.name }, 'request rejected')
       if (reply.sent) return
       return sendError(request, reply, code, status >= 500 ? undefined : message)
+    })
+    // ajv's coerceTypes turns a query value such as "1e400" (or 309 digits) into ±Infinity and
+    // then skips minimum and maximum for it (ajv-validator/ajv#2212, fastify/fastify#6718): a
+    // `?limit=1e400` reached Prisma as take: Infinity (500). Refuse what coercion made infinite
+    // before any handler sees it.
+    app.addHook('preHandler', async (request, reply) => {
+      if (hasNonFinite(request.query) || hasNonFinite(request.params)) return sendError(request, reply, 'VALIDATION_FAILED', 'Numbers must be finite.')
     })
   },
   { name: 'errors' },

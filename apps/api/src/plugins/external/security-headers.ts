@@ -6,6 +6,29 @@ import fp from 'fastify-plugin'
 import { sendError } from '../app/errors.js'
 
 /**
+ * The security headers helmet (as configured below) and our onSend hook give every answer, for
+ * the few answers no hook sees: Fastify's frameworkErrors (a URL the router cannot decode, an
+ * over-long path parameter) are written before any hook runs. A test compares this list with
+ * a routed answer's headers, so the two cannot drift apart.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-site',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'DENY',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+  'permissions-policy': 'geolocation=(), microphone=(), camera=()',
+  'cache-control': 'no-store',
+})
+
+/**
  * PRODUCT §3 cross-cutting HTTP rules: security headers on every response, CORS for the listed
  * origins only, and a Host header check.
  */
@@ -13,13 +36,6 @@ export default fp(
   async (app: FastifyInstance) => {
     const origins = new Set(splitList(app.config.ALLOWED_ORIGINS))
     const hosts = new Set(splitList(app.config.ALLOWED_HOSTS).map((h) => h.toLowerCase()))
-
-    // Before anything else: a request for a host we do not serve is refused outright
-    // (DNS rebinding, cache poisoning through Host).
-    app.addHook('onRequest', async (request, reply) => {
-      const host = request.hostname.toLowerCase().replace(/^\[|\]$/g, '')
-      if (!hosts.has(host)) return sendError(request, reply, 'VALIDATION_FAILED', 'Unknown host.')
-    })
 
     await app.register(helmet, {
       // A JSON API renders nothing: deny every resource type and every framing.
@@ -30,6 +46,23 @@ export default fp(
       crossOriginResourcePolicy: { policy: 'same-site' },
       crossOriginEmbedderPolicy: false,
       xPoweredBy: false,
+    })
+
+    // Right after helmet's headers (so the refusal carries them too) and before anything else: a
+    // request for a host we do not serve is refused outright (DNS rebinding, cache poisoning
+    // through Host).
+    app.addHook('onRequest', async (request, reply) => {
+      const host = request.hostname.toLowerCase().replace(/^\[|\]$/g, '')
+      if (!hosts.has(host)) return sendError(request, reply, 'VALIDATION_FAILED', 'Unknown host.')
+    })
+
+    // @fastify/cors answers a listed origin's OPTIONS without Access-Control-Request-Method with a
+    // text/plain 400 of its own: refuse it first, in the error shape every other answer has.
+    app.addHook('onRequest', async (request, reply) => {
+      const { origin } = request.headers
+      if (request.method === 'OPTIONS' && origin !== undefined && origins.has(origin) && !request.headers['access-control-request-method']) {
+        return sendError(request, reply, 'VALIDATION_FAILED', 'Invalid preflight request.')
+      }
     })
 
     await app.register(cors, {
@@ -45,9 +78,9 @@ export default fp(
     })
 
     app.addHook('onSend', async (_request, reply, payload) => {
-      reply.header('permissions-policy', 'geolocation=(), microphone=(), camera=()')
+      reply.header('permissions-policy', SECURITY_HEADERS['permissions-policy'])
       // Nothing this API answers may be stored by a browser or an intermediary.
-      reply.header('cache-control', 'no-store')
+      reply.header('cache-control', SECURITY_HEADERS['cache-control'])
       return payload
     })
   },

@@ -10,8 +10,12 @@ import { parseIdempotencyKey } from '../../services/idempotency.js'
 
 const Params = Type.Object({ id: Uuid })
 
-/** PRODUCT §4.5 print jobs. Multipart parsing exists in this scope only. */
-const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
+/**
+ * POST /manufacturing/create, in a scope of its own: multipart parsing is registered here only.
+ * Every other route answers 415 to a multipart body (a CORS "simple" content type: a multipart
+ * POST to /:id/cancel used to cancel the job).
+ */
+const createPrint: FastifyPluginAsyncTypebox = async (app) => {
   const service = app.services.manufacturing
   await app.register(multipart, { throwFileSizeLimit: true })
 
@@ -41,6 +45,12 @@ const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
       await received.cleanup()
     }
   })
+}
+
+/** PRODUCT §4.5 print jobs. */
+const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
+  const service = app.services.manufacturing
+  await app.register(createPrint)
 
   app.get('/', {
     config: { roles: ['operator', 'admin'] },
