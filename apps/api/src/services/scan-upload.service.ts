@@ -1,4 +1,4 @@
-import { isUniqueViolation, recordUploadIntent, withTx, writeAudit, type Database } from '@printforge/db'
+import { drainDeletions, isUniqueViolation, recordUploadIntent, withTx, writeAudit, type Database } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
 import type { IngestedUpload } from '../lib/upload/ingest.js'
@@ -97,6 +97,15 @@ export function createScanUploadService(deps: { db: Database; store: ObjectStore
         if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
         await recordUploadIntent(tx, quarantinePrefix(jobId), jobId, UPLOAD_INTENT_DUE_MS)
       })
+    },
+
+    /**
+     * The upload will not become a job (refused, or an idempotent replay): its intent is settled
+     * now — whatever it stored is removed and the outbox row goes — so a refused request leaves
+     * no trace. If storage fails meanwhile, the row stays and the worker's sweep finishes the job.
+     */
+    async abandon(jobId: string) {
+      await drainDeletions(db.prisma, store, { keys: [quarantinePrefix(jobId)] })
     },
 
     /**

@@ -31,18 +31,22 @@ const createJob: FastifyPluginAsyncTypebox = async (app) => {
     if (!app.store.health.up) throw new AppError('UNAVAILABLE', 'File storage is unavailable; retry shortly.')
     const key = parseIdempotencyKey(request.headers['idempotency-key'])
     const release = await acquireUploadSlot(app.redis.fast, clientKey(request))
+    const jobId = randomUUID()
+    let begun = false
     try {
-      const jobId = randomUUID()
       // Refuses before reading a byte of the body when the quota is already spent, and records
       // the upload's intent so its objects cannot outlive a crash of this process.
       await app.services.scanUploads.begin(p, jobId)
+      begun = true
       // A retry of a request we already answered is validated and hashed, not stored again.
       const replaying = key ? await app.services.idempotency.hasKey(p, key) : false
       const upload = await ingestScanUpload(request, app.store, jobId, { storeObjects: !replaying })
       const { created, response } = await app.services.scanUploads.create(p, jobId, upload, key, auditFields(request))
       if (created) await app.queues.enqueueAfterCommit('scan.ingest', { scanJobId: jobId }, jobId)
+      else await app.services.scanUploads.abandon(jobId)
       return reply.code(response.statusCode).send(response.body as never)
     } catch (err) {
+      if (begun) await app.services.scanUploads.abandon(jobId).catch((e: unknown) => request.log.warn({ err: e, jobId }, 'refused upload: clean-up left to the worker'))
       // The client may still be sending: answer now and drop the connection rather than read
       // (and discard) the rest of a refused body.
       reply.header('connection', 'close')
