@@ -111,8 +111,10 @@ export class Load {
     const job: AckedJob = { id: (created.body as { job: { id: string } }).job.id, customer: id, fate: 'kept' }
     this.jobs.set(job.id, job)
     mine.push(job.id)
-    if (n % 4 === 0) await this.remove(job, auth)
-    else if (n % 7 === 0) await this.cancel(job, auth)
+    // The LCG's low bits repeat with a short period: decide on high ones.
+    const pick = n >>> 16
+    if (pick % 4 === 0) await this.remove(job, auth)
+    else if (pick % 7 === 0) await this.cancel(job, auth)
   }
 
   private async cancel(job: AckedJob, auth: Record<string, string>) {
