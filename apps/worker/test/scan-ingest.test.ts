@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import pg from 'pg'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { enqueue } from '@printforge/jobs'
 import { quarantineKey, scanKey } from '@printforge/storage'
@@ -127,4 +128,29 @@ test('a cancelled job is not processed, and the worker removes the uploads it le
   assert.deepEqual(job.images, [])
   assert.deepEqual(await env.store.listKeys(`quarantine/${jobId}/`), [])
   assert.deepEqual(await env.store.listKeys(`scans/`).then((keys) => keys.filter((k) => k.includes(jobId))), [])
+})
+
+test('an image another attempt on the same job finished meanwhile is skipped, and this attempt still finishes the job', async () => {
+  // After Redis loses a running job, the sweep re-enqueues it while the first attempt may still be
+  // writing: the second attempt then waits on an image the first one holds and finds it done.
+  const handler = createScanIngest({ db: env.db, store: env.store, log: silent })
+  const { jobId, imageIds } = await createScanJob(env, [await gpsJpeg(), await gpsJpeg(), await gpsJpeg()])
+  await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.update({ where: { id: jobId }, data: { status: 'processing' } }))
+  const first = new pg.Client({ connectionString: env.database.appUrl })
+  await first.connect()
+  try {
+    await first.query('BEGIN')
+    await first.query("SELECT set_config('app.actor_id', 'system', true), set_config('app.role', 'system', true)")
+    await first.query('SELECT id FROM scan_images WHERE id = $1 FOR UPDATE', [imageIds[0]])
+    const second = handler({ scanJobId: jobId }, ctx)
+    await new Promise((r) => setTimeout(r, 500))
+    await first.query("UPDATE scan_images SET status = 'failed', failure_reason = 'done by the first attempt' WHERE id = $1", [imageIds[0]])
+    await first.query('COMMIT')
+    await second
+  } finally {
+    await first.end()
+  }
+  const job = await scanJob(env, jobId)
+  assert.equal(job.status, 'stored')
+  assert.deepEqual(job.images.map((i) => i.status).sort(), ['failed', 'stored', 'stored'])
 })

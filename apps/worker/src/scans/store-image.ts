@@ -26,8 +26,11 @@ export interface ImageRef {
   quarantineKey: string
 }
 
-/** 'gone' when the job left `processing` (cancelled, deleted) before this image could be stored. */
-export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef): Promise<'stored' | 'failed' | 'gone'> {
+/**
+ * 'gone' when the job left `processing` (cancelled, deleted) before this image could be stored;
+ * 'done' when another attempt on the same job (a re-enqueued one) stored or failed it first.
+ */
+export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef): Promise<'stored' | 'failed' | 'gone' | 'done'> {
   let input: Buffer
   try {
     input = await readAll(await deps.store.getStream(image.quarantineKey))
@@ -44,8 +47,9 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
     return failImage(deps, job, image, err.message)
   }
   const storageKey = scanKey(job.customerId, job.id, image.id, out.ext)
-  const stored = await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
-    if (!(await lockForWrite(tx, job.id, image.id))) return false
+  const outcome = await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
+    const lock = await lockForWrite(tx, job.id, image.id)
+    if (lock !== 'locked') return lock
     await deps.store.putBuffer(storageKey, out.data, out.contentType, out.sha256)
     await tx.scanImage.update({
       where: { id: image.id },
@@ -56,9 +60,9 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
       actorType: 'system', actorId: 'system', action: 'scan.stored', targetType: 'scan_image', targetId: image.id,
       details: { jobId: job.id, bytes: out.data.length, sha256: out.sha256 },
     })
-    return true
+    return 'stored' as const
   }, { timeoutMs: STORE_TX_MS })
-  if (!stored) return 'gone'
+  if (outcome !== 'stored') return outcome
   // After the commit: a crash before this leaves a quarantine object that finish() removes.
   await deps.store.deleteKeys([image.quarantineKey])
   return 'stored'
@@ -66,13 +70,14 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
 
 type Tx = Parameters<Parameters<typeof withTx>[2]>[0]
 
-/** Locks the job (KEY SHARE) and the still-quarantined image (UPDATE); false when either moved on. */
-async function lockForWrite(tx: Tx, jobId: string, imageId: string): Promise<boolean> {
+/** Locks the job (KEY SHARE) and the still-quarantined image (UPDATE), or says which moved on. */
+async function lockForWrite(tx: Tx, jobId: string, imageId: string): Promise<'locked' | 'gone' | 'done'> {
   const [job] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM scan_jobs WHERE id = ${jobId}::uuid FOR KEY SHARE`
-  if (job?.status !== 'processing') return false
-  const [image] = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM scan_images WHERE id = ${imageId}::uuid AND status = 'quarantined' FOR UPDATE`
-  return Boolean(image)
+  if (job?.status !== 'processing') return 'gone'
+  const [image] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM scan_images WHERE id = ${imageId}::uuid FOR UPDATE`
+  // Deleted with a cancel (which the job's status above would show), or finished by another attempt.
+  if (!image) return 'gone'
+  return image.status === 'quarantined' ? 'locked' : 'done'
 }
 
 async function failImage(deps: ScanDeps, job: JobRef, image: ImageRef, reason: string): Promise<'failed'> {
