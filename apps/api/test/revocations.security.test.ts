@@ -62,6 +62,30 @@ describe('token revocation (PRODUCT §2)', () => {
     assert.equal((await get('/me', token)).statusCode, 401)
   })
 
+  test('a customer revoked on another instance is refused after the next snapshot sync (≤ TTL)', async () => {
+    const id = randomId('cus')
+    const token = api.token({ actor_id: id })
+    assert.equal((await get('/me', token)).statusCode, 200)
+    await withTx(api.db, { actorId: 'elsewhere', role: 'system' }, (tx) => revokeTokens(tx, { target: { actorType: 'customer', actorId: id }, by: { actorType: 'system', actorId: 'elsewhere' }, reason: 'test' }))
+    await sleep(api.config.ROLE_CACHE_TTL_MS + 300)
+    assert.equal((await get('/me', token)).statusCode, 401)
+  })
+
+  test("customers' cut-offs come from the synced snapshot: many customers cost no database round trip each", async () => {
+    const pool = api.app.db.pool
+    const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown
+    let checkouts = 0
+    pool.connect = ((...args: unknown[]) => (checkouts++, connect(...args))) as typeof pool.connect
+    try {
+      // GET /me reads nothing from the database beyond the caller's standing.
+      for (let i = 0; i < 40; i++) assert.equal((await get('/me', api.token({ actor_id: randomId('cus') }))).statusCode, 200)
+    } finally {
+      pool.connect = connect as typeof pool.connect
+    }
+    // At most the snapshot's own sync (every TTL) ran meanwhile.
+    assert.ok(checkouts <= 2, `${checkouts} pooled connections for 40 customers`)
+  })
+
   test('a revocation is per actor type: a customer sharing the id of a revoked user is unaffected', async () => {
     const admin = await api.staff('admin')
     const id = randomId('shared')

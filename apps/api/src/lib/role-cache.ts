@@ -2,6 +2,7 @@ import { readOnce } from '@printforge/db'
 import type pg from 'pg'
 import type { MedusaIdentity } from './medusa-claims.js'
 import type { Role } from './principal.js'
+import type { RevocationSnapshot } from './revocation-snapshot.js'
 
 /** What the database says about an authenticated actor, beyond what its token claims. */
 export interface ActorStanding {
@@ -40,7 +41,7 @@ export const isRevoked = (iat: number, standing: ActorStanding) => standing.revo
  * revoked it (forget). Concurrent misses for one actor share one lookup. An entry expires `ttlMs` after its
  * lookup *started*, so a lookup racing a revocation cannot serve "not revoked" past the TTL.
  */
-export function createRoleCache(pool: pg.Pool, ttlMs: number) {
+export function createRoleCache(pool: pg.Pool, ttlMs: number, revocations?: Pick<RevocationSnapshot, 'cutOffOf' | 'note'>) {
   const cache = new Map<string, { standing: Promise<ActorStanding>; expires: number }>()
 
   function evict(now: number) {
@@ -63,6 +64,12 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number) {
 
   return {
     standingOf(identity: MedusaIdentity): Promise<ActorStanding> {
+      // A customer's standing is its cut-off alone: the in-memory snapshot answers without a
+      // round trip (revocation-snapshot.ts), unless it is stale.
+      if (identity.actorType === 'customer') {
+        const revokedThrough = revocations?.cutOffOf('customer', identity.actorId)
+        if (revokedThrough !== undefined) return Promise.resolve({ role: 'customer', revokedThrough })
+      }
       const key = `${identity.actorType}:${identity.actorId}`
       const now = Date.now()
       const hit = cache.get(key)
@@ -74,9 +81,10 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number) {
       void entry.standing.catch(() => cache.get(key) === entry && cache.delete(key))
       return entry.standing
     },
-    /** Drops an actor's entry after its role or tokens changed on this instance. */
-    forget(actorType: 'customer' | 'user', actorId: string) {
+    /** Drops an actor's entry after its role or tokens changed on this instance (and notes a new cut-off). */
+    forget(actorType: 'customer' | 'user', actorId: string, revokedBefore?: Date) {
       cache.delete(`${actorType}:${actorId}`)
+      if (revokedBefore) revocations?.note(actorType, actorId, revokedBefore)
     },
   }
 }

@@ -15,8 +15,8 @@ export function createTokenRevocationService(deps: { db: Database; roles: Pick<R
       const revokedBefore = await withTx(deps.db.prisma, { actorId: p.actorId, role: 'admin' }, (tx) =>
         revokeTokens(tx, { target, by: auditActor(p), meta, reason: 'admin' }),
       )
-      // At once on this instance; other instances see it when their cached entry expires (≤ TTL).
-      deps.roles.forget(target.actorType, target.actorId)
+      // At once on this instance; other instances see it at their next sync or cache expiry (≤ TTL).
+      deps.roles.forget(target.actorType, target.actorId, revokedBefore)
       return { ...target, revokedBefore: revokedBefore.toISOString() }
     },
   }

@@ -5,6 +5,7 @@ import { createAuthFailureAudit, type AuthFailureAudit } from '../../lib/auth-fa
 import { recordAuthFailure } from '../../lib/auth-failures.js'
 import { medusaIdentity } from '../../lib/medusa-claims.js'
 import type { Principal, Role } from '../../lib/principal.js'
+import { createRevocationSnapshot } from '../../lib/revocation-snapshot.js'
 import { createRoleCache, isRevoked, type RoleCache } from '../../lib/role-cache.js'
 import { sendError } from './errors.js'
 
@@ -52,7 +53,10 @@ export default fp(
         ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
       },
     })
-    app.decorate('roles', createRoleCache(app.db.pool, config.ROLE_CACHE_TTL_MS))
+    const revocations = createRevocationSnapshot(app.db.pool, config.ROLE_CACHE_TTL_MS, app.log)
+    await revocations.ready
+    app.addHook('onClose', async () => revocations.close())
+    app.decorate('roles', createRoleCache(app.db.pool, config.ROLE_CACHE_TTL_MS, revocations))
     const authFailures = createAuthFailureAudit(app.db.prisma, app.log)
     app.decorate('authFailures', authFailures)
     // Counted failures are written before the pool closes (onClose hooks run last-registered first).
