@@ -32,7 +32,8 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
   const env = testEnvironment()
   return {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    // TEST_LOG_LEVEL=error shows why a request failed when a test run goes wrong.
+    LOG_LEVEL: (process.env.TEST_LOG_LEVEL ?? 'silent') as ApiConfig['LOG_LEVEL'],
     DATABASE_URL: 'set-by-useApi',
     DATABASE_POOL_MAX: 10,
     DATABASE_TX_TIMEOUT_MS: 5_000,

@@ -55,10 +55,14 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
     const armed = Date.now()
     const timeout = new Promise<never>((_, reject) => {
       deadline = setTimeout(() => {
-        // A timer that fires much later than asked means our own event loop was blocked (a busy
-        // boot, a long synchronous task): the answer may be sitting unread. Not evidence of an outage.
-        const late = Date.now() - armed > ms + LATE_TIMER_MS
-        reject(new ProbeTimeout(`${what}: no answer within ${ms} ms`, late))
+        // After our own event loop was blocked (a busy boot, a long synchronous task), timers run
+        // before the sockets are read: the answer may be sitting unread. setImmediate runs after
+        // the poll phase, so an answer that arrived in time has settled the race by then.
+        setImmediate(() => {
+          // A timer that fires much later than asked says the same: not evidence of an outage.
+          const late = Date.now() - armed > ms + LATE_TIMER_MS
+          reject(new ProbeTimeout(`${what}: no answer within ${ms} ms`, late))
+        })
       }, ms)
     })
     return Promise.race([p, timeout]).finally(() => clearTimeout(deadline))
@@ -66,7 +70,10 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
 
   async function probe(): Promise<void> {
     if (!client) {
-      const c = new pg.Client({ ...config, connectionTimeoutMillis: connectTimeoutMs, application_name: 'printforge-health' })
+      // No connectionTimeoutMillis: pg's own timer would fail the connect as a plain error, and a
+      // blocked event loop then looks like a refused connection (an outage at once). `within`
+      // times the connect instead, telling a late timer and a frozen server apart.
+      const c = new pg.Client({ ...config, connectionTimeoutMillis: 0, application_name: 'printforge-health' })
       c.on('error', () => {})
       client = c
       await within(c.connect(), connectTimeoutMs, 'connect')
