@@ -117,14 +117,22 @@ function bearer(world: World, claims: Record<string, unknown>) {
   return `Bearer ${sign({ iat: now(), exp: now() + 3_600, auth_identity_id: 'authid_fz', app_metadata: {}, ...claims })}`
 }
 
+const customerClaims = () => ({ actor_id: `cus_fz${randomBytes(6).toString('hex')}`, actor_type: 'customer', iat: now(), exp: now() + 3_600 })
+
+/**
+ * Every claim a `claims` forgery's token carries (a valid customer's, overridden by the forgery's):
+ * the oracle judges these, so it can never disagree with the token actually sent.
+ */
+export const forgedClaims = (claims: Record<string, unknown>) => ({ auth_identity_id: 'authid_fz', app_metadata: {}, ...customerClaims(), ...claims })
+
 function forge(world: World, f: Forgery): string {
-  const claims = { actor_id: `cus_fz${randomBytes(6).toString('hex')}`, actor_type: 'customer', iat: now(), exp: now() + 3_600 }
+  const claims = customerClaims()
   const key = world.api.config.JWT_SECRET as string
   switch (f.kind) {
     case 'scheme':
       return f.text
     case 'claims':
-      return bearer(world, { ...claims, ...f.claims })
+      return bearer(world, forgedClaims(f.claims))
     case 'wrongKey':
       return `Bearer ${createSigner({ key: randomBytes(32).toString('hex'), algorithm: 'HS256' })(claims)}`
     case 'algNone':

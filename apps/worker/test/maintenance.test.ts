@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { isPermissionDenied, SYSTEM_CONTEXT, withTx, writeAudit } from '@printforge/db'
-import { runSql } from '@printforge/devstack'
+import { ageAuditRows, runSql } from '@printforge/devstack'
 import { jobIdFor } from '@printforge/jobs'
 import { modelKey } from '@printforge/storage'
 import { pino } from 'pino'
@@ -100,23 +100,6 @@ test('retention deletes old terminal jobs with their objects and keeps everythin
   assert.deepEqual(audit.map((a) => a.targetId).sort(), [oldScan.jobId, oldPrint].sort())
 })
 
-/** Plays time forward for the oldest rows: ages them and re-hashes the chain (superuser only). */
-async function ageAuditRows(throughId: bigint, days: number) {
-  await runSql(env.database.superuserUrl, [
-    'ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only',
-    `UPDATE audit_log SET at = at - interval '${days} days' WHERE id <= ${throughId}`,
-    `DO $$ DECLARE r audit_log; prev text; BEGIN
-       SELECT hash INTO prev FROM audit_anchor WHERE id = 1;
-       FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
-         r.prev_hash := prev; r.hash := audit_row_hash(r);
-         UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
-         prev := r.hash;
-       END LOOP;
-       UPDATE audit_chain SET last_hash = prev WHERE id = 1;
-     END $$`,
-    'ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only',
-  ])
-}
 
 test('audit retention exports then prunes old rows, re-anchors the chain, and refuses recent history', async () => {
   await withTx(env.db, SYSTEM_CONTEXT, async (tx) => {
@@ -124,7 +107,7 @@ test('audit retention exports then prunes old rows, re-anchors the chain, and re
   })
   const rows = await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.auditLog.findMany({ orderBy: { id: 'asc' }, select: { id: true } }))
   const through = rows[rows.length - 3]!.id
-  await ageAuditRows(through, 400)
+  await ageAuditRows(env.database.superuserUrl, through, 400)
   await assertAuditVerifies(env.db)
 
   // The app role cannot prune recent rows, even calling the function itself.

@@ -28,9 +28,11 @@ interface Watch extends HealthSettings {
  * Watches the database with `SELECT 1` on a connection of its own (so an exhausted pool is not
  * mistaken for an outage, and an outage is seen even when no request is running).
  * - A refused or dropped connection is an outage at once (a dead or restarting server).
- * - A probe without an answer in time is an outage only if no other query got an answer during
- *   it either: a frozen server answers nobody, a merely busy one still answers someone. That
- *   keeps a loaded machine from cutting healthy work short.
+ * - A probe without an answer in time is an outage only if no other query got an answer lately
+ *   either: a frozen server answers nobody, a merely busy one still answers someone. That
+ *   keeps a loaded machine from cutting healthy work short. An inconclusive probe is waited on
+ *   again at the next tick, not abandoned.
+ * - Our own event loop being blocked is neither: see `within`.
  * While down, the pool refuses new work at once (503 in a millisecond, not a hang), and `onDown`
  * cuts the connections requests were already waiting on.
  */
@@ -50,17 +52,20 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
     ;(c as unknown as { connection?: { stream?: { destroy(): void } } } | null)?.connection?.stream?.destroy()
   }
 
-  const within = <T>(p: Promise<T>, ms: number, what: string) => {
+  /**
+   * Our own event loop being blocked (a busy boot, a long synchronous task) is no evidence of an
+   * outage. Timers run before sockets are read, so an answer may be sitting unread when the
+   * deadline fires: setImmediate runs after the poll phase, by when an answer that arrived has
+   * settled the race. That settles SELECT 1 (one packet); a connect needs several round trips
+   * the blocked loop could not make, so a connect timer that fired late is inconclusive too.
+   */
+  const within = <T>(p: Promise<T>, ms: number, what: 'connect' | 'SELECT 1') => {
     let deadline: NodeJS.Timeout | undefined
     const armed = Date.now()
     const timeout = new Promise<never>((_, reject) => {
       deadline = setTimeout(() => {
-        // After our own event loop was blocked (a busy boot, a long synchronous task), timers run
-        // before the sockets are read: the answer may be sitting unread. setImmediate runs after
-        // the poll phase, so an answer that arrived in time has settled the race by then.
         setImmediate(() => {
-          // A timer that fires much later than asked says the same: not evidence of an outage.
-          const late = Date.now() - armed > ms + LATE_TIMER_MS
+          const late = what === 'connect' && Date.now() - armed > ms + LATE_TIMER_MS
           reject(new ProbeTimeout(`${what}: no answer within ${ms} ms`, late))
         })
       }, ms)
@@ -68,17 +73,36 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
     return Promise.race([p, timeout]).finally(() => clearTimeout(deadline))
   }
 
+  // The connect or SELECT 1 in flight. An inconclusive timeout keeps it, and the next tick waits
+  // on it again: a slow answer is still an answer, and abandoning it would mean a reconnect
+  // (a whole connect timeout on a frozen server) before the next verdict.
+  let step: { kind: 'connect' | 'SELECT 1'; answer: Promise<unknown>; waitedBefore?: boolean } | null = null
+
   async function probe(): Promise<void> {
-    if (!client) {
-      // No connectionTimeoutMillis: pg's own timer would fail the connect as a plain error, and a
-      // blocked event loop then looks like a refused connection (an outage at once). `within`
-      // times the connect instead, telling a late timer and a frozen server apart.
-      const c = new pg.Client({ ...config, connectionTimeoutMillis: 0, application_name: 'printforge-health' })
-      c.on('error', () => {})
-      client = c
-      await within(c.connect(), connectTimeoutMs, 'connect')
+    for (;;) {
+      if (!step) {
+        if (!client) {
+          // No connectionTimeoutMillis: pg's own timer would fail the connect as a plain error, and
+          // a blocked event loop then looks like a refused connection (an outage at once). `within`
+          // times the connect instead, telling a late timer and a frozen server apart.
+          const c = new pg.Client({ ...config, connectionTimeoutMillis: 0, application_name: 'printforge-health' })
+          c.on('error', () => {})
+          client = c
+          step = { kind: 'connect', answer: c.connect() }
+        } else {
+          step = { kind: 'SELECT 1', answer: client.query('SELECT 1') }
+        }
+        // Judged by `within`, possibly over several ticks; never an unhandled rejection.
+        step.answer.catch(() => {})
+      }
+      const current = step
+      // A connect gets its full time once; waiting on it again is a check like SELECT 1's.
+      const ms = current.kind === 'connect' && !current.waitedBefore ? connectTimeoutMs : timeoutMs
+      current.waitedBefore = true
+      await within(current.answer, ms, current.kind)
+      step = null
+      if (current.kind === 'SELECT 1') return
     }
-    await within(client.query('SELECT 1'), timeoutMs, 'SELECT 1')
   }
 
   async function tick() {
@@ -88,11 +112,16 @@ export function watchDatabase(config: pg.ClientConfig, settings: Watch = {}): Da
       await probe()
     } catch (err) {
       failure = err as Error
-      drop()
     }
     if (closed) return
-    const answeredMeanwhile = (settings.lastAnswerAt?.() ?? 0) >= started
-    const inconclusive = failure instanceof ProbeTimeout && (failure.late || answeredMeanwhile)
+    // Proof of life must be recent: over a long wait (a connect's), answers from its start may
+    // predate a freeze. A busy server keeps answering someone; a frozen one answers nobody.
+    const answeredRecently = (settings.lastAnswerAt?.() ?? 0) >= Math.max(started, Date.now() - timeoutMs)
+    const inconclusive = failure instanceof ProbeTimeout && (failure.late || answeredRecently)
+    if (failure && !inconclusive) {
+      step = null
+      drop()
+    }
     const nowUp = inconclusive ? up : failure === undefined
     if (nowUp !== up) {
       up = nowUp

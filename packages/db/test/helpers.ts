@@ -1,5 +1,5 @@
 import { after, before } from 'node:test'
-import { createTestDatabase, type TestDatabase } from '@printforge/devstack'
+import { ageAuditRows as ageAuditRowsAs, createTestDatabase, type TestDatabase } from '@printforge/devstack'
 import pg from 'pg'
 import { createPrismaClient, type Db } from '../src/index.ts'
 
@@ -52,30 +52,8 @@ export async function asOwner(pool: pg.Pool, statements: string[], context?: { r
 
 export const customer = (id: string) => ({ actorId: id, role: 'customer' as const })
 
-/**
- * Plays time forward for the oldest audit rows: moves them `days` back and re-hashes the chain
- * from the anchor on (superuser, trigger disabled), so retention has something it may prune.
- */
-export async function ageAuditRows(fx: DbFixture, throughId: bigint, days: number) {
-  const client = new pg.Client({ connectionString: fx.database.superuserUrl })
-  await client.connect()
-  try {
-    await client.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
-    await client.query(`UPDATE audit_log SET at = at - make_interval(days => $1) WHERE id <= $2`, [days, throughId])
-    await client.query(`DO $$ DECLARE r audit_log; prev text; BEGIN
-        SELECT hash INTO prev FROM audit_anchor WHERE id = 1;
-        FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
-          r.prev_hash := prev; r.hash := audit_row_hash(r);
-          UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
-          prev := r.hash;
-        END LOOP;
-        UPDATE audit_chain SET last_hash = prev WHERE id = 1;
-      END $$`)
-  } finally {
-    await client.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only').catch(() => {})
-    await client.end()
-  }
-}
+/** Ages the audit rows with id ≤ throughId by `days` and re-hashes the chain (superuser). */
+export const ageAuditRows = (fx: DbFixture, throughId: bigint, days: number) => ageAuditRowsAs(fx.database.superuserUrl, throughId, days)
 
 /**
  * Appends `n` audit rows through the real chain trigger (as printforge_app, system context),

@@ -67,3 +67,29 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   }
 }
+
+/**
+ * Plays time forward for the oldest audit rows: moves those with id ≤ `throughId` back `days` and
+ * re-hashes the chain from the anchor on (superuser, append-only trigger disabled meanwhile), so
+ * retention has rows it may prune and the chain still verifies.
+ */
+export async function ageAuditRows(superuserUrl: string, throughId: bigint, days: number) {
+  const client = new pg.Client({ connectionString: superuserUrl })
+  await client.connect()
+  try {
+    await client.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
+    await client.query(`UPDATE audit_log SET at = at - make_interval(days => $1) WHERE id <= $2`, [days, throughId])
+    await client.query(`DO $$ DECLARE r audit_log; prev text; BEGIN
+        SELECT hash INTO prev FROM audit_anchor WHERE id = 1;
+        FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
+          r.prev_hash := prev; r.hash := audit_row_hash(r);
+          UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
+          prev := r.hash;
+        END LOOP;
+        UPDATE audit_chain SET last_hash = prev WHERE id = 1;
+      END $$`)
+  } finally {
+    await client.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only').catch(() => {})
+    await client.end()
+  }
+}
