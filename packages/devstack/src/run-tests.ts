@@ -2,6 +2,7 @@
 // against throwaway services (test-stack.ts). Extra arguments narrow the run to matching files.
 import { spawn } from 'node:child_process'
 import os from 'node:os'
+import path from 'node:path'
 import { findRepoRoot, findFiles } from './repo.js'
 import { withTestStack } from './test-stack.js'
 
@@ -13,15 +14,30 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-// `*.solo.test.ts` files (the fault drill: it kills and freezes whole services under load, and
-// times the answers) run after the others, one at a time, on a machine that is otherwise idle.
-const shared = files.filter((f) => !f.endsWith('.solo.test.ts'))
-const solo = files.filter((f) => f.endsWith('.solo.test.ts'))
+// Three passes, one after the other:
+// - the shared pass: every ordinary file, more than one per core;
+// - `fuzz.*.test.ts` (property-based fuzzing, CPU-bound and with a time budget: under two minutes
+//   in all) one per core, so their time is theirs and not four other files' too;
+// - `*.solo.test.ts` (the fault drill: it kills and freezes whole services under load and times
+//   the answers) one at a time, on a machine that is otherwise idle.
+const isSolo = (f: string) => f.endsWith('.solo.test.ts')
+const isFuzz = (f: string) => path.basename(f).startsWith('fuzz.')
+const passes = [
+  { name: 'shared', files: files.filter((f) => !isSolo(f) && !isFuzz(f)), concurrency: Math.max(2, os.availableParallelism() * 2) },
+  { name: 'fuzz', files: files.filter((f) => isFuzz(f) && !isSolo(f)), concurrency: Math.max(1, os.availableParallelism()) },
+  { name: 'solo', files: files.filter(isSolo), concurrency: 1 },
+]
 const started = Date.now()
 const exitCode = await withTestStack(root, async (env) => {
-  const first = shared.length > 0 ? await runNodeTests(shared, env, Math.max(2, os.availableParallelism() * 2)) : 0
-  const second = solo.length > 0 ? await runNodeTests(solo, env, 1) : 0
-  return first || second
+  let failed = 0
+  for (const pass of passes) {
+    if (pass.files.length === 0) continue
+    const passStarted = Date.now()
+    const code = await runNodeTests(pass.files, env, pass.concurrency)
+    console.log(`npm test: ${pass.name} pass (${pass.files.length} files) ${code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - passStarted) / 1000).toFixed(1)} s`)
+    failed ||= code
+  }
+  return failed
 })
 console.log(`npm test: ${exitCode === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 process.exit(exitCode)
