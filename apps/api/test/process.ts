@@ -30,6 +30,8 @@ export interface SpawnOptions {
   database?: TestDatabase
 }
 
+const BOOT_DEADLINE_MS = 60_000
+
 export async function spawnApi(options: SpawnOptions = {}): Promise<ApiProcess> {
   const env = testEnvironment()
   const database = options.database ?? (await createTestDatabase())
@@ -64,13 +66,16 @@ export async function spawnApi(options: SpawnOptions = {}): Promise<ApiProcess> 
       if (!options.database) await database.drop()
     },
   }
-  for (let i = 0; i < 150; i++) {
+  // A boot deadline, not a timing claim: on a loaded CI machine (two cores, four test files and
+  // their services) a cold boot has taken over 10 s.
+  const deadline = Date.now() + BOOT_DEADLINE_MS
+  while (Date.now() < deadline) {
     if (!api.alive()) throw new Error(`API exited during boot (code ${exitCode})`)
     if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return api
     await new Promise((r) => setTimeout(r, 100))
   }
   await api.stop()
-  throw new Error('API did not start')
+  throw new Error(`API did not answer /health within ${BOOT_DEADLINE_MS / 1000} s`)
 }
 
 /**
