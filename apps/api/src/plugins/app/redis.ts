@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { trackRedisHealth, type RedisHealth } from '../../lib/redis-health.js'
+import { commandDeadline } from '../../lib/redis-command-deadline.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,10 +26,8 @@ export function fastFailRedisOptions(): RedisOptions {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 500,
-    // A healthy Redis answers in well under a millisecond; 500 ms means stuck, not busy (a loaded
-    // 2-core box can stall a reply for tens of milliseconds). A dead Redis fails at once anyway:
-    // no offline queue, and the closed socket marks it down immediately.
-    commandTimeout: 500,
+    // Command deadlines: see COMMAND_DEADLINE_MS and commandDeadline() (not ioredis's
+    // commandTimeout, which mistakes our own blocked event loop for a stuck Redis).
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: false,
   }
@@ -54,16 +53,22 @@ function readyWithin(client: Redis, ms: number): Promise<boolean> {
   })
 }
 
+/**
+ * A healthy Redis answers in well under a millisecond; 500 ms means stuck, not busy (a loaded
+ * 2-core box can stall a reply for tens of milliseconds). A dead Redis fails at once anyway: no
+ * offline queue, and the closed socket marks it down immediately. Enqueues (BullMQ's scripts)
+ * get longer.
+ */
+const COMMAND_DEADLINE_MS = { fast: 500, queue: 1_000 }
+
 export default fp(
   async (app: FastifyInstance, options: { keyPrefix?: string }) => {
     // keyPrefix namespaces every counter (rate limits, auth failures, upload slots), so several
     // deployments or test runs can share one Redis without counting against each other.
     const fast = new Redis(app.config.REDIS_URL, { ...fastFailRedisOptions(), keyPrefix: options.keyPrefix ?? 'pf:', connectionName: 'printforge-api' })
-    const queue = new Redis(app.config.REDIS_URL, {
-      ...fastFailRedisOptions(),
-      commandTimeout: 1_000,
-      connectionName: 'printforge-api-queue',
-    })
+    const queue = new Redis(app.config.REDIS_URL, { ...fastFailRedisOptions(), connectionName: 'printforge-api-queue' })
+    commandDeadline(fast, COMMAND_DEADLINE_MS.fast)
+    commandDeadline(queue, COMMAND_DEADLINE_MS.queue)
     // Writes need both: a write accepted while the enqueue connection is still reconnecting would
     // leave its job to the worker's sweep, a minute later. The trackers also listen for errors
     // (without listeners ioredis logs each retry).
