@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Ops command line (PRODUCT §11): `npm run cli -- <command>`. Reads its settings from the
-// environment only; validates them once before doing anything.
+// environment only; validates them once before doing anything (except setup commands, which
+// need none).
 import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'
 import { auditCommand } from './commands/audit.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { printersCommand } from './commands/printers.js'
+import { secretsCommand } from './commands/secrets.js'
 import { staffCommand } from './commands/staff.js'
 import { tokenCommand } from './commands/token.js'
 import { tokensCommand } from './commands/tokens.js'
-import { UsageError, type Command } from './command.js'
+import { UsageError, type Command, type SetupCommand } from './command.js'
 
 const commands: Record<string, Command> = {
   migrate: migrateCommand,
@@ -19,6 +21,11 @@ const commands: Record<string, Command> = {
   tokens: tokensCommand,
   printers: printersCommand,
   keys: keysCommand,
+}
+
+/** `secrets init` makes the secrets the settings are made of: it cannot require them. */
+const setupCommands: Record<string, SetupCommand> = {
+  secrets: secretsCommand,
 }
 
 const USAGE = `usage: npm run cli -- <command>
@@ -36,18 +43,23 @@ const USAGE = `usage: npm run cli -- <command>
                                sign a local Medusa-shaped token with JWT_SECRET (refused in production)
   tokens revoke --customer <id> | --user <id>
                                refuse every token of that actor issued up to now (audited)
+  secrets init <dir>           generate every secret of a compose deployment into <dir>, one new
+                               0600 file each; never overwrites (needs no settings)
 `
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv
+  const setup = name ? setupCommands[name] : undefined
   const command = name ? commands[name] : undefined
-  if (!command) {
+  if (!setup && !command) {
     process.stderr.write(USAGE)
     return name && name !== '--help' && name !== 'help' ? 2 : 0
   }
-  const config = loadConfigOrExit(CliEnvSchema, process.env, 'printforge-cli')
+  const print = (line: string) => process.stdout.write(`${line}\n`)
+  const config = command ? loadConfigOrExit(CliEnvSchema, process.env, 'printforge-cli') : undefined
   try {
-    return await command(args, config, (line) => process.stdout.write(`${line}\n`))
+    if (command && config) return await command(args, config, print)
+    return await (setup as SetupCommand)(args, print)
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n\n${USAGE}`)

@@ -2,6 +2,7 @@ import type { Static, TObject, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { ENV_EXAMPLE_SECRETS } from './env-example.js'
 import { checkSecret, secretKindOf } from './secret.js'
+import { fileVariable, readSettingFiles } from './secret-files.js'
 
 export interface ConfigProblem {
   variable: string
@@ -26,8 +27,9 @@ export type Env = Readonly<Record<string, string | undefined>>
 
 /**
  * Validates `env` against `schema` once, at boot. Only the schema's own variables are read;
- * empty strings count as unset. Secrets (see `Secret()`) have no defaults and must be at least
- * 32 bytes and differ from their `.env.example` placeholder. Throws {@link ConfigError}.
+ * empty strings count as unset. A secret may come from a file instead, `NAME_FILE=/path`
+ * (secret-files.ts). Secrets (see `Secret()`) have no defaults and must be at least 32 bytes and
+ * differ from their `.env.example` placeholder, wherever they come from. Throws {@link ConfigError}.
  */
 export function loadConfig<S extends TObject>(
   schema: S,
@@ -39,15 +41,19 @@ export function loadConfig<S extends TObject>(
     const value = env[key]
     if (value !== undefined && value.trim() !== '') raw[key] = value.trim()
   }
+  const files = readSettingFiles(schema.properties as Record<string, TSchema>, env)
+  Object.assign(raw, files.values)
 
-  const problems: ConfigProblem[] = []
+  const problems: ConfigProblem[] = [...files.problems]
+  // A variable whose file (or both forms) is already reported gets no second, derived problem.
+  const reported = (key: string) => problems.some((p) => p.variable === key || p.variable === fileVariable(key))
   const required = new Set(schema.required ?? [])
   for (const [key, property] of Object.entries(schema.properties) as [string, TSchema][]) {
     const kind = secretKindOf(property)
     const value = raw[key]
-    if (kind === undefined) continue
+    if (kind === undefined || reported(key)) continue
     if (value === undefined) {
-      if (required.has(key)) problems.push({ variable: key, problem: 'is required (a secret has no default)' })
+      if (required.has(key)) problems.push({ variable: key, problem: `is required (a secret has no default; set it or ${fileVariable(key)})` })
       continue
     }
     const problem = checkSecret(kind, value, ENV_EXAMPLE_SECRETS[key] ?? [])
@@ -58,13 +64,18 @@ export function loadConfig<S extends TObject>(
   if (!Value.Check(schema, candidate)) {
     for (const error of Value.Errors(schema, candidate)) {
       const params = error.params as { requiredProperties?: string[] }
-      const variable = error.instancePath.split('/')[1] || params.requiredProperties?.join(', ') || '(environment)'
-      if (problems.some((p) => p.variable === variable)) continue
-      problems.push({ variable, problem: describeSchemaError(error.keyword, error.message) })
+      const named = error.instancePath.split('/')[1]
+      for (const variable of named ? [named] : (params.requiredProperties ?? ['(environment)'])) {
+        if (reported(variable)) continue
+        problems.push({ variable, problem: describeSchemaError(error.keyword, error.message) })
+      }
     }
   }
   if (problems.length === 0 && refine) problems.push(...refine(candidate as Static<S>))
-  if (problems.length > 0) throw new ConfigError(problems)
+  if (problems.length > 0) {
+    // Say where a bad value came from: the operator may never have set NAME itself.
+    throw new ConfigError(problems.map((p) => (Object.hasOwn(files.values, p.variable) ? { ...p, problem: `${p.problem} (read from ${fileVariable(p.variable)})` } : p)))
+  }
   return Object.freeze(candidate as Static<S>)
 }
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
-import { describe, test } from 'node:test'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
 import { parseEnv } from 'node:util'
 import { Type } from 'typebox'
-import { CliEnvSchema, ConfigError, ENV_EXAMPLE_SECRETS, loadConfig, Secret, WorkerEnvSchema } from '../src/index.ts'
+import { ApiEnvSchema, CliEnvSchema, ConfigError, ENV_EXAMPLE_SECRETS, loadConfig, refineApiConfig, Secret, WorkerEnvSchema } from '../src/index.ts'
 
 const strong = 'x'.repeat(40)
 const url = (password: string) => `postgresql://printforge_app:${password}@127.0.0.1:5432/printforge`
@@ -90,5 +92,97 @@ describe('configuration secrets (PRODUCT §8)', () => {
     for (const bad of ['scan', 'scans,', 'scans, prints', 'scans,emails']) {
       assert.ok('WORKER_QUEUES' in problemsOf(() => loadConfig(WorkerEnvSchema, { ...worker, WORKER_QUEUES: bad })), bad)
     }
+  })
+})
+
+describe('secrets from files: NAME_FILE (compose secrets)', () => {
+  let dir: string
+  let n = 0
+  /** Writes `content` to a fresh file in the temp dir and returns its path. */
+  const file = async (content: string) => {
+    const full = path.join(dir, `secret-${++n}`)
+    await writeFile(full, content)
+    return full
+  }
+  const key = (fill: number) => Buffer.alloc(32, fill).toString('base64')
+  const worker = {
+    DATABASE_URL: url(strong), REDIS_URL: `redis://:${strong}@127.0.0.1:6379`, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'printforge',
+    S3_ACCESS_KEY_ID: 'printforge-key', S3_SECRET_ACCESS_KEY: strong, PRINTER_KEYS: `k1:${key(7)}`,
+  }
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'printforge-config-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  test('a valid file works for every secret kind (value, url-password, key-list), trimmed', async () => {
+    const password = 'p'.repeat(40)
+    const config = loadConfig(WorkerEnvSchema, {
+      ...worker,
+      DATABASE_URL: undefined, DATABASE_URL_FILE: await file(`${url(password)}\n`),
+      REDIS_URL: '', REDIS_URL_FILE: await file(`  redis://:${password}@redis:6379 \r\n`),
+      S3_SECRET_ACCESS_KEY: undefined, S3_SECRET_ACCESS_KEY_FILE: await file(`${'s'.repeat(43)}\n`),
+      PRINTER_KEYS: undefined, PRINTER_KEYS_FILE: await file(`k2:${key(2)},k1:${key(1)}\n`),
+    })
+    assert.equal(config.DATABASE_URL, url(password))
+    assert.equal(config.REDIS_URL, `redis://:${password}@redis:6379`)
+    assert.equal(config.S3_SECRET_ACCESS_KEY, 's'.repeat(43))
+    assert.equal(config.PRINTER_KEYS, `k2:${key(2)},k1:${key(1)}`)
+    assert.ok(!('DATABASE_URL_FILE' in config), 'only the schema’s variables are in the config')
+
+    const api = loadConfig(ApiEnvSchema, {
+      ...worker, ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET_FILE: await file('j'.repeat(40)),
+    }, refineApiConfig)
+    assert.equal(api.JWT_SECRET, 'j'.repeat(40))
+    const cli = loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), DATABASE_ADMIN_URL_FILE: await file(url(password)) })
+    assert.equal(cli.DATABASE_ADMIN_URL, url(password))
+  })
+
+  test('NAME and NAME_FILE both set is an error naming both', async () => {
+    const run = () => loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), DATABASE_URL_FILE: path.join(dir, 'unused') })
+    assert.equal(problemsOf(run).DATABASE_URL, 'and DATABASE_URL_FILE are both set; set only one')
+    assert.deepEqual(Object.keys(problemsOf(run)), ['DATABASE_URL'], 'no second, derived problem')
+  })
+
+  test('a missing, empty, multi-line or non-regular file is an error naming NAME_FILE and the path, never the content', async () => {
+    const missing = path.join(dir, 'does-not-exist')
+    const problems = (filePath: string) => problemsOf(() => loadConfig(CliEnvSchema, { DATABASE_URL_FILE: filePath }))
+    assert.deepEqual(problems(missing), { DATABASE_URL_FILE: `names a file that cannot be read: ${JSON.stringify(missing)} (ENOENT)` })
+    const empty = await file(' \n')
+    assert.deepEqual(problems(empty), { DATABASE_URL_FILE: `names an empty file: ${JSON.stringify(empty)}` })
+    const twoLines = await file(`${url(strong)}\n${url('q'.repeat(40))}\n`)
+    const multi = problems(twoLines)
+    assert.match(multi.DATABASE_URL_FILE ?? '', /more than one line/)
+    assert.ok(multi.DATABASE_URL_FILE?.includes(twoLines))
+    assert.doesNotMatch(JSON.stringify(multi), /x{40}|q{40}/, 'the content is never echoed')
+    assert.match(problems(dir).DATABASE_URL_FILE ?? '', /not a regular file/)
+  })
+
+  test('a weak value in a file gets the same error as in the environment, naming the variable', async () => {
+    const Schema = Type.Object({ JWT_SECRET: Secret(), DATABASE_URL: Secret('url-password'), PRINTER_KEYS: Secret('key-list') })
+    const weak = {
+      JWT_SECRET: 'y'.repeat(31),
+      DATABASE_URL: ENV_EXAMPLE_SECRETS['DATABASE_URL']?.[0] ?? '',
+      PRINTER_KEYS: `k1:${Buffer.alloc(16, 1).toString('base64')}`,
+    }
+    const fromEnv = problemsOf(() => loadConfig(Schema, weak))
+    const files = Object.fromEntries(await Promise.all(Object.entries(weak).map(async ([name, value]) => [`${name}_FILE`, await file(`${value}\n`)])))
+    const fromFile = problemsOf(() => loadConfig(Schema, files))
+    assert.deepEqual(Object.keys(fromFile).sort(), ['DATABASE_URL', 'JWT_SECRET', 'PRINTER_KEYS'])
+    for (const [name, problem] of Object.entries(fromEnv)) assert.equal(fromFile[name], `${problem} (read from ${name}_FILE)`)
+    assert.match(fromFile.DATABASE_URL ?? '', /placeholder/)
+    assert.throws(() => loadConfig(Schema, files), (err: Error) => !/y{31}|change-me/.test(err.message), 'the secret itself is never in the message')
+  })
+
+  test('only secrets (and opted-in identifiers) have a _FILE form: any other NAME_FILE is refused', async () => {
+    const problems = problemsOf(() => loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), DATABASE_POOL_MAX_FILE: path.join(dir, 'pool') }))
+    assert.deepEqual(problems, { DATABASE_POOL_MAX_FILE: 'is not supported: only secrets are read from files; set DATABASE_POOL_MAX instead' })
+    // The S3 access key id is no secret (no strength rule) but may sit in a file next to its secret key.
+    const s3 = loadConfig(WorkerEnvSchema, { ...worker, S3_ACCESS_KEY_ID: undefined, S3_ACCESS_KEY_ID_FILE: await file('minio-key-id\n') })
+    assert.equal(s3.S3_ACCESS_KEY_ID, 'minio-key-id')
+    // Unrelated *_FILE variables of the process are none of the schema's business.
+    assert.doesNotThrow(() => loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), HISTFILE_FILE: '/nope', S3_BUCKET_FILE: '/nope' }))
   })
 })

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { Secret } from '../secret.js'
+import { FILE_KEYWORD } from '../secret-files.js'
 
 /** Variables every process reads. Production is the default so a forgotten NODE_ENV fails safe. */
 export const commonEnv = {
@@ -35,6 +36,10 @@ export const storageEnv = {
   S3_ENDPOINT: Type.String({ format: 'uri' }),
   S3_REGION: Type.String({ default: 'auto' }),
   S3_BUCKET: Type.String({ minLength: 3, maxLength: 63 }),
-  S3_ACCESS_KEY_ID: Type.String({ minLength: 1 }),
+  /**
+   * No secret (R2's and AWS's are shorter than 32 bytes), but a bundled MinIO's is generated into a
+   * compose secret file next to its secret key, so S3_ACCESS_KEY_ID_FILE is accepted too.
+   */
+  S3_ACCESS_KEY_ID: Type.String({ minLength: 1, [FILE_KEYWORD]: true }),
   S3_SECRET_ACCESS_KEY: Secret(),
 }
