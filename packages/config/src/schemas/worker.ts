@@ -27,6 +27,11 @@ export const WorkerEnvSchema = Type.Object({
    * processes (one per core) next to a single full worker.
    */
   WORKER_QUEUES: Type.String({ pattern: '^(scans|prints|maintenance)(,(scans|prints|maintenance))*$', default: 'scans,prints,maintenance' }),
+  /**
+   * File the worker touches every 10 s while its event loop runs: the container health check
+   * (apps/worker/dist/healthcheck.js) reads its age. Unset: no heartbeat (development, tests).
+   */
+  WORKER_HEARTBEAT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** Job lock: how soon a killed worker's job is taken over by another. */
   WORKER_LOCK_MS: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 30_000 }),
   /** How often maintenance.sweep runs (stuck rows re-enqueued, deletion outbox drained). */
