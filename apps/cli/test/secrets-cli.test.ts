@@ -9,7 +9,8 @@ import { runCli } from './run-cli.ts'
 
 // The compose file's contract: these names, no more, no fewer.
 const PASSWORDS = ['postgres_superuser_password', 'postgres_owner_password', 'postgres_app_password', 'postgres_readonly_password', 'redis_password', 'jwt_secret', 's3_access_key_id', 's3_secret_access_key']
-const NAMES = [...PASSWORDS, 'printer_keys'].sort()
+const URLS = ['database_url', 'database_admin_url', 'redis_url']
+const NAMES = [...PASSWORDS, 'printer_keys', ...URLS].sort()
 
 let tmp: string
 before(async () => {
@@ -41,13 +42,16 @@ describe('npm run cli -- secrets init', () => {
     assert.match(files['printer_keys'] ?? '', /^k1:[A-Za-z0-9+/]{43}=$/)
     assert.equal(parsePrinterKeys(files['printer_keys'] ?? '').keys.get('k1')?.length, 32)
     assert.equal(new Set(Object.values(files)).size, NAMES.length, 'every secret is its own')
+    assert.equal(files['database_url'], `postgresql://printforge_app:${files['postgres_app_password']}@postgres:5432/printforge`)
+    assert.equal(files['database_admin_url'], `postgresql://printforge_owner:${files['postgres_owner_password']}@postgres:5432/printforge`)
+    assert.equal(files['redis_url'], `redis://:${files['redis_password']}@redis:6379`)
     for (const value of Object.values(files)) assert.ok(!(run.stdout + run.stderr).includes(value), 'contents are never printed')
 
-    // What the deployment does with them: URLs built from the passwords, the rest read as *_FILE.
+    // What the deployment does with them: every one read as *_FILE.
     const file = (name: string) => path.join(dir, name)
     const env = {
-      DATABASE_URL: `postgresql://printforge_app:${files['postgres_app_password']}@postgres:5432/printforge`,
-      REDIS_URL: `redis://:${files['redis_password']}@redis:6379`,
+      DATABASE_URL_FILE: file('database_url'),
+      REDIS_URL_FILE: file('redis_url'),
       S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'printforge',
       S3_ACCESS_KEY_ID_FILE: file('s3_access_key_id'), S3_SECRET_ACCESS_KEY_FILE: file('s3_secret_access_key'), PRINTER_KEYS_FILE: file('printer_keys'),
     }

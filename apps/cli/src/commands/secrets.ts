@@ -11,8 +11,7 @@ const hexSecret = () => randomBytes(32).toString('hex')
 
 /**
  * Every secret a compose deployment reads from `secrets:`, by file name: the names are the
- * compose file's contract. Connection URLs (DATABASE_URL…) are not here: the deployment builds
- * them from these passwords, so each password lives in exactly one file.
+ * compose file's contract.
  */
 export const DEPLOYMENT_SECRETS: Readonly<Record<string, () => string>> = {
   postgres_superuser_password: hexSecret,
@@ -30,6 +29,24 @@ export const DEPLOYMENT_SECRETS: Readonly<Record<string, () => string>> = {
 }
 
 /**
+ * Connection URLs on the compose network, built from the passwords above. The apps read URLs
+ * (DATABASE_URL_FILE…) and PostgreSQL's init script reads bare passwords; both files of a pair
+ * are written together, and compose gives each only to the containers that read it.
+ */
+export const DERIVED_SECRETS: Readonly<Record<string, (s: Record<string, string>) => string>> = {
+  database_url: (s) => `postgresql://printforge_app:${s['postgres_app_password']}@postgres:5432/printforge`,
+  database_admin_url: (s) => `postgresql://printforge_owner:${s['postgres_owner_password']}@postgres:5432/printforge`,
+  redis_url: (s) => `redis://:${s['redis_password']}@redis:6379`,
+}
+
+/** Every file `secrets init` writes, with its content. */
+export function generateDeploymentSecrets(): Record<string, string> {
+  const values = Object.fromEntries(Object.entries(DEPLOYMENT_SECRETS).map(([name, generate]) => [name, generate()]))
+  for (const [name, derive] of Object.entries(DERIVED_SECRETS)) values[name] = derive(values)
+  return values
+}
+
+/**
  * `secrets init <dir>`: writes each secret into its own new file, mode 0600, in `dir` (created
  * 0700 when missing). It never overwrites: a deployment's running database keeps the password it
  * was initialised with, so a replaced file would lock the services out. Every file is checked
@@ -40,7 +57,8 @@ export const secretsCommand: SetupCommand = async (args, print) => {
   if (sub !== 'init' || !dir || rest.length > 0) throw new UsageError('secrets: expected init <dir>')
 
   if (exists(dir) && !statSync(dir).isDirectory()) throw new Error(`secrets init: ${dir} is not a directory`)
-  const existing = Object.keys(DEPLOYMENT_SECRETS).map((name) => path.join(dir, name)).filter(exists)
+  const values = generateDeploymentSecrets()
+  const existing = Object.keys(values).map((name) => path.join(dir, name)).filter(exists)
   if (existing.length > 0) throw new Error(`secrets init: refusing to overwrite ${existing.join(', ')}; nothing was written`)
   if (!exists(dir)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -49,9 +67,9 @@ export const secretsCommand: SetupCommand = async (args, print) => {
 
   const written: string[] = []
   try {
-    for (const [name, generate] of Object.entries(DEPLOYMENT_SECRETS)) {
+    for (const [name, value] of Object.entries(values)) {
       const file = path.join(dir, name)
-      writeNewFile(file, generate())
+      writeNewFile(file, value)
       written.push(file)
     }
   } catch (err) {
