@@ -30,20 +30,35 @@ export function ensureNodeModules() {
 
 export function ensureRedisServer() {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status === 0) return
+  aptInstall(['redis-server'], "Debian's redis-server")
+}
+
+/**
+ * Debian's PostgreSQL 15 (the production server's version), for `npm test` only: the backup test
+ * starts it for itself, since the embedded PostgreSQL 18 has no pg_dump. Not root: a notice, and
+ * that test fails saying what is missing; nothing else needs it.
+ */
+export function ensurePostgres15() {
+  if (existsSync('/usr/lib/postgresql/15/bin/pg_dump') && existsSync('/usr/lib/postgresql/15/bin/postgres')) return
+  aptInstall(['postgresql-15', 'postgresql-client-15'], "Debian's PostgreSQL 15", { required: false })
+}
+
+function aptInstall(packages, what, { required = true } = {}) {
   if (process.getuid?.() !== 0) {
-    console.error('redis-server is missing. Install it with: sudo apt-get install -y redis-server')
-    process.exit(1)
+    console.error(`${what} is missing. Install it with: sudo apt-get install -y ${packages.join(' ')}`)
+    if (required) process.exit(1)
+    return
   }
-  step("Installing Debian's redis-server (apt-get)")
-  // Debian would start a passwordless system Redis on install; we only want the binary.
-  // policy-rc.d answering 101 ("action forbidden") keeps the service from starting.
+  step(`Installing ${what} (apt-get)`)
+  // Debian would start a system service on install (a passwordless Redis, a PostgreSQL cluster);
+  // we only want the binaries. policy-rc.d answering 101 ("action forbidden") keeps them stopped.
   const policy = '/usr/sbin/policy-rc.d'
   const ownPolicy = !existsSync(policy)
   if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 })
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     run('apt-get', ['update', '-qq'], { env })
-    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { env })
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env })
   } finally {
     if (ownPolicy) unlinkSync(policy)
   }

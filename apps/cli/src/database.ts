@@ -14,3 +14,9 @@ export async function withAppDatabase<T>(config: CliConfig, fn: (db: Db) => Prom
     await db.$disconnect()
   }
 }
+
+/** Backups dump and restore as the owner: the app role can neither read every row nor create tables. */
+export function requireAdminUrl(config: CliConfig): string {
+  if (!config.DATABASE_ADMIN_URL) throw new Error('DATABASE_ADMIN_URL is required: backups dump and restore as the owner role')
+  return config.DATABASE_ADMIN_URL
+}

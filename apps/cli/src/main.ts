@@ -4,6 +4,7 @@
 // need none).
 import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'
 import { auditCommand } from './commands/audit.js'
+import { backupCommand } from './commands/backup.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { printersCommand } from './commands/printers.js'
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   tokens: tokensCommand,
   printers: printersCommand,
   keys: keysCommand,
+  backup: backupCommand,
 }
 
 /** `secrets init` makes the secrets the settings are made of: it cannot require them. */
@@ -35,6 +37,10 @@ const USAGE = `usage: npm run cli -- <command>
   staff grant <userId> <role>  give a Medusa admin user a role: operator | admin
   staff revoke <userId>        remove a user's role and revoke every token they hold
   audit verify                 recompute the audit hash chain; exit 1 naming the first broken row
+  backup create --out <dir> [--allow-broken]
+                               verify the audit chain, then pg_dump -Fc (owner role) to <dir> with a manifest
+  backup restore <file.dump> [--manifest <file.json>]
+                               restore into the configured, empty database and check it against the manifest
   printers add --name N --model M --serial S --host IP --access-code C [--mqtt-port P] [--ftps-port P]
                                register a printer, or update the one with that serial
   printers list                the fleet and its live status

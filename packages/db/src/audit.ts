@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'data.exported',
   'keys.rotated',
   'tokens.revoked',
+  'backup.created',
+  'backup.restored',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -11,6 +11,11 @@ export const CliEnvSchema = Type.Object({
   JWT_SECRET: Type.Optional(Secret()),
   /** `printers add` seals access codes with it; `keys rotate` re-encrypts under its first key. */
   PRINTER_KEYS: Type.Optional(Secret('key-list')),
+  /**
+   * `backup create`/`restore`: the folder holding pg_dump and pg_restore (e.g.
+   * /usr/lib/postgresql/15/bin). Unset: found on PATH. Their major version must be at least the server's.
+   */
+  PG_BIN_DIR: Type.Optional(Type.String({ minLength: 1 })),
 })
 
 export type CliConfig = Static<typeof CliEnvSchema>
