@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { describe, test } from 'node:test'
+import { BASE, HTTP_BASE, rawTls, request } from './stack.ts'
+
+const { hostname, port } = new URL(BASE)
+
+describe('nginx: TLS only, no banners, nothing private reachable (PRODUCT §9, §12 Deployment)', () => {
+  test('sslscan: TLS 1.0 and 1.1 refused, SSLv2/3 refused, only AEAD suites on TLS 1.2', (t) => {
+    const scan = spawnSync('sslscan', ['--no-colour', '--no-heartbleed', `${hostname}:${port}`], { encoding: 'utf8' })
+    assert.equal(scan.status, 0, scan.stderr)
+    const out = scan.stdout
+    t.diagnostic(out.split('\n').filter((l) => /enabled|disabled|Accepted|Preferred/.test(l)).join('\n'))
+    for (const old of ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1']) assert.match(out, new RegExp(`${old.replace('.', '\\.')}\\s+disabled`), `${old} must be disabled`)
+    assert.match(out, /TLSv1\.2\s+enabled/)
+    assert.match(out, /TLSv1\.3\s+enabled/)
+    const tls12 = out.split('\n').filter((l) => /^(Preferred|Accepted)\s+TLSv1\.2/.test(l))
+    assert.ok(tls12.length > 0, 'TLS 1.2 suites listed')
+    for (const line of tls12) assert.match(line, /GCM|CHACHA20-POLY1305/, `not an AEAD suite: ${line}`)
+  })
+
+  test('HSTS on every answer; no version in headers or in nginx\'s own error pages', async () => {
+    for (const url of ['/health', '/no-such-route', '/docs']) {
+      const res = await request('GET', url)
+      assert.match(String(res.headers['strict-transport-security']), /max-age=\d{8}/, url)
+      assert.doesNotMatch(String(res.headers['server'] ?? ''), /\d/, `${url}: server header carries a version`)
+      assert.doesNotMatch(res.text, /nginx|<center>|\d+\.\d+\.\d+/i, `${url}: body names the server`)
+    }
+  })
+
+  test('plain HTTP only redirects to HTTPS', async () => {
+    const res = await fetch(`${HTTP_BASE}/jobs`, { redirect: 'manual' })
+    assert.equal(res.status, 301)
+    assert.match(res.headers.get('location') ?? '', /^https:\/\/localhost\/jobs$/)
+  })
+
+  test('/docs and /metrics are 404 through nginx', async () => {
+    for (const url of ['/docs', '/docs/', '/docs/json', '/metrics']) assert.equal((await request('GET', url)).status, 404, url)
+  })
+
+  test('a 600 MiB upload is refused by nginx before the API reads it; other routes take 64 KiB at most', async () => {
+    const started = Date.now()
+    const huge = await rawTls(`POST /jobs/create HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: ${600 * 1024 * 1024}\r\n\r\n--x\r\n`)
+    assert.match(huge, /^HTTP\/1\.1 413/, huge.slice(0, 200))
+    assert.ok(Date.now() - started < 3_500, 'answered without reading the body')
+    const json = await request('POST', '/tokens/revoke', { headers: { 'content-type': 'application/json' }, body: Buffer.alloc(70 * 1024, 0x20) })
+    assert.equal(json.status, 413)
+  })
+
+  test('request smuggling probes (Content-Length with Transfer-Encoding, two Content-Lengths) get 400 from nginx', async () => {
+    const both = await rawTls('POST /jobs HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    assert.match(both, /^HTTP\/1\.1 400/, both.slice(0, 200))
+    const twice = await rawTls('POST /jobs HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd')
+    assert.match(twice, /^HTTP\/1\.1 400/, twice.slice(0, 200))
+  })
+
+  test('a spoofed X-Forwarded-For through nginx does not change the rate-limit key', async () => {
+    const remaining = async (xff: string) => Number((await request('GET', '/', { headers: { 'x-forwarded-for': xff } })).headers['x-ratelimit-remaining'])
+    const first = await remaining('203.0.113.1')
+    const second = await remaining('198.51.100.77')
+    const third = await remaining('2001:db8::1, 10.0.0.1')
+    assert.ok(Number.isFinite(first), 'the limit is reported')
+    assert.deepEqual([second, third], [first - 1, first - 2], 'one key for all three: nginx set X-Forwarded-For from the peer address')
+  })
+})

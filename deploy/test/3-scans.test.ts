@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, test } from 'node:test'
+import sharp from 'sharp'
+import { gpsJpeg, hasGpsTag } from '../../apps/worker/test/images.ts'
+import { compose, docker, multipart, ORIGIN, project, request, token, waitFor } from './stack.ts'
+
+const customer = `cus_deploy${randomBytes(4).toString('hex')}`
+const admin = `user_deploy${randomBytes(4).toString('hex')}`
+const as = (actorType: 'customer' | 'user', id: string) => ({ authorization: `Bearer ${token(actorType, id)}`, origin: ORIGIN })
+
+/** Uploads one JPEG with EXIF GPS through nginx; returns the job id. */
+export async function uploadScan(owner = customer): Promise<string> {
+  const form = multipart([{ name: 'title', value: 'deployment scan' }, { name: 'images', filename: 'scan.jpg', content: await gpsJpeg(640, 480), contentType: 'image/jpeg' }])
+  const res = await request('POST', '/jobs/create', { headers: { ...as('customer', owner), 'content-type': form.contentType }, body: form.body })
+  assert.equal(res.status, 202, res.text)
+  return res.json<{ job: { id: string } }>().job.id
+}
+
+export const jobStatus = async (id: string, owner = customer) => (await request('GET', `/jobs/${id}`, { headers: as('customer', owner) })).json<{ job: { status: string; images: { id: string; status: string }[] } }>().job
+
+/** Reads a presigned URL from inside the backend network (object storage is not published). */
+function fetchInside(url: string): Buffer {
+  const script = `fetch(${JSON.stringify(url)}).then(async (r) => { if (!r.ok) process.exit(2); process.stdout.write(Buffer.from(await r.arrayBuffer()).toString('base64')) })`
+  return Buffer.from(docker(['run', '--rm', '--network', `${project}_backend`, '--entrypoint', 'node', 'printforge/api:deploy-test', '-e', script]).stdout, 'base64')
+}
+
+describe('a customer scan through nginx, end to end (PRODUCT §4.2, §6)', () => {
+  test('upload a JPEG with EXIF GPS: 202, then stored, and the stored image carries no EXIF', async () => {
+    const id = await uploadScan()
+    const job = await waitFor('the scan stored', async () => {
+      const j = await jobStatus(id)
+      return j.status === 'stored' ? j : undefined
+    }, 120_000)
+    const image = job.images[0]!
+    const link = await request('GET', `/jobs/${id}/images/${image.id}`, { headers: as('customer', customer) })
+    assert.equal(link.status, 200, link.text)
+    const bytes = fetchInside(link.json<{ url: string }>().url)
+    const meta = await sharp(bytes).metadata()
+    assert.equal(meta.format, 'jpeg')
+    assert.ok(!meta.exif || !hasGpsTag(meta.exif), 'GPS is gone')
+    assert.equal(meta.exif, undefined, 'no EXIF at all')
+  })
+
+  test('an admin granted with the CLI container verifies the audit chain through the API', async () => {
+    const grant = compose(['run', '--rm', '--no-deps', 'cli', 'staff', 'grant', admin, 'admin'])
+    assert.match(grant.stdout, /admin/)
+    const verify = await request('GET', '/audit/verify', { headers: as('user', admin) })
+    assert.equal(verify.status, 200, verify.text)
+    const result = verify.json<{ ok: boolean; checked: number }>()
+    assert.equal(result.ok, true)
+    assert.ok(result.checked > 0)
+  })
+})

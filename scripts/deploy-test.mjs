@@ -1,0 +1,166 @@
+// `npm run deploy:test`: proves the compose deployment on this machine. Starts a container engine
+// of its own (no system service needed), builds the stand-in base images where no registry is
+// reachable (deploy/standins/), builds the PrintForge images, generates secrets and a certificate,
+// brings the whole stack up from nothing, and runs deploy/test/*.test.ts through nginx over TLS
+// only. Everything it started (engine, containers, images, networks, volumes, files) is removed at
+// the end, also when it fails. Prints the time of each phase.
+//   DEPLOY_TEST_CACHE=<dir>  keep the engine's image store there between runs (faster local reruns)
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { root, run, step } from './bootstrap.mjs'
+
+const DOCKER = '/usr/bin/docker' // Debian's docker.io (with BuildKit); /usr/local/bin/docker may be a bare client
+const PROJECT = 'pfdeploy'
+const HTTPS_PORT = '18443'
+const HTTP_PORT = '18080'
+const work = mkdtempSync(path.join(tmpdir(), 'printforge-deploy-'))
+const dataRoot = process.env.DEPLOY_TEST_CACHE ?? path.join(work, 'engine')
+const env = { ...process.env, DOCKER_HOST: `unix://${work}/docker.sock`, DOCKER_BUILDKIT: '1', COMPOSE_DOCKER_CLI_BUILD: '1' }
+const timings = []
+const started = Date.now()
+
+async function phase(name, fn) {
+  step(`deploy:test — ${name}`)
+  const t = Date.now()
+  try {
+    return await fn()
+  } finally {
+    timings.push([name, (Date.now() - t) / 1000])
+  }
+}
+
+/** Runs a command with inherited output; throws (never exits: the clean-up must run) on failure. */
+function sh(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options })
+  if (result.status !== 0) throw new Error(`${path.basename(command)} ${args.slice(0, 4).join(' ')}… failed (exit ${result.status ?? result.signal})`)
+}
+const capture = (command, args) => spawnSync(command, args, { env, encoding: 'utf8' })
+const compose = (...args) => ['-p', PROJECT, '-f', path.join(root, 'docker-compose.yml'), '--env-file', path.join(work, 'compose.env'), ...args]
+
+function ensurePackages() {
+  const needed = [['dockerd', 'docker.io'], ['docker-compose', 'docker-compose'], ['debootstrap', 'debootstrap'], ['sslscan', 'sslscan'], ['openssl', 'openssl']]
+  const missing = needed.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0).map(([, pkg]) => pkg)
+  if (missing.length === 0) return
+  if (process.getuid?.() !== 0) {
+    console.error(`deploy:test needs ${missing.join(', ')}: sudo apt-get install -y ${missing.join(' ')}`)
+    process.exit(1)
+  }
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  run('apt-get', ['update', '-qq'], { env: aptEnv })
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: aptEnv })
+}
+
+let engine
+async function startEngine() {
+  mkdirSync(dataRoot, { recursive: true })
+  const log = openSync(path.join(work, 'dockerd.log'), 'a')
+  engine = spawn('dockerd', ['--data-root', dataRoot, '--exec-root', path.join(work, 'exec'), '--pidfile', path.join(work, 'dockerd.pid'), '-H', env.DOCKER_HOST], {
+    stdio: ['ignore', log, log],
+    detached: true,
+  })
+  for (let i = 0; i < 100; i++) {
+    if (capture(DOCKER, ['version']).status === 0) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error('dockerd did not start')
+}
+
+function buildImages() {
+  const ca = '/etc/ssl/certs/ca-certificates.crt'
+  const secret = existsSync(ca) ? ['--secret', `id=ca,src=${ca}`] : []
+  for (const target of ['api', 'worker', 'cli']) {
+    sh(DOCKER, ['build', '-q', ...secret, '--build-arg', 'NODE_IMAGE=localhost/standin-node:22', '--target', target, '-t', `printforge/${target}:deploy-test`, root])
+  }
+}
+
+function writeDeployment() {
+  const secrets = path.join(work, 'secrets')
+  const tls = path.join(work, 'tls')
+  sh(process.execPath, [path.join(root, 'apps/cli/dist/main.js'), 'secrets', 'init', secrets])
+  sh('bash', [path.join(root, 'deploy/make-cert.sh'), tls, 'localhost'])
+  sh('bash', [path.join(root, 'deploy/secrets-owners.sh'), secrets, tls])
+  writeFileSync(
+    path.join(work, 'compose.env'),
+    [
+      `PRINTFORGE_SECRETS_DIR=${secrets}`,
+      `PRINTFORGE_TLS_DIR=${tls}`,
+      'PUBLIC_HOST=localhost',
+      'ALLOWED_ORIGINS=https://shop.example.com',
+      `HTTPS_PORT=127.0.0.1:${HTTPS_PORT}`,
+      `HTTP_PORT=127.0.0.1:${HTTP_PORT}`,
+      'PRINTFORGE_API_IMAGE=printforge/api:deploy-test',
+      'PRINTFORGE_WORKER_IMAGE=printforge/worker:deploy-test',
+      'PRINTFORGE_CLI_IMAGE=printforge/cli:deploy-test',
+      'POSTGRES_IMAGE=localhost/standin-postgres:latest',
+      'REDIS_IMAGE=localhost/standin-redis:latest',
+      'NGINX_IMAGE=localhost/standin-nginx:latest',
+      'MINIO_IMAGE=localhost/standin-minio:latest',
+      'COMPOSE_PROFILES=minio',
+      '',
+    ].join('\n'),
+  )
+  return { secrets, tls }
+}
+
+async function up() {
+  sh('docker-compose', compose('up', '-d', '--no-build', '--scale', 'api=2', '--scale', 'worker-scans=1'))
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    const ids = capture('docker-compose', compose('ps', '-q')).stdout.split('\n').filter(Boolean)
+    const states = ids.map((id) => capture(DOCKER, ['inspect', '-f', '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', id]).stdout.trim())
+    const waiting = states.filter((s) => !/ running (healthy)?$/.test(s) && !/migrate_1 exited/.test(s))
+    if (waiting.length === 0 && states.length > 0) return
+    if (Date.now() > deadline) throw new Error(`stack not healthy after 180 s:\n${states.join('\n')}`)
+    await new Promise((r) => setTimeout(r, 2_000))
+  }
+}
+
+function cleanup() {
+  if (capture(DOCKER, ['version']).status === 0) {
+    const logs = capture('docker-compose', compose('logs', '--no-color', '--tail', '80'))
+    if (process.exitCode) console.log(logs.stdout.slice(-20_000))
+    capture('docker-compose', compose('down', '-v', '--remove-orphans', '-t', '10'))
+    if (!process.env.DEPLOY_TEST_CACHE) capture(DOCKER, ['system', 'prune', '-af', '--volumes'])
+  }
+  if (engine) {
+    try {
+      process.kill(-engine.pid, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+    spawnSync('sh', ['-c', `for i in $(seq 1 50); do kill -0 ${engine.pid} 2>/dev/null || exit 0; sleep 0.2; done; kill -9 -${engine.pid} 2>/dev/null`])
+  }
+  spawnSync('sh', ['-c', `grep -F ${work} /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r umount -l`])
+  rmSync(work, { recursive: true, force: true })
+}
+
+try {
+  await phase('packages', ensurePackages)
+  await phase('engine', startEngine)
+  await phase('stand-in base images', () => sh('bash', [path.join(root, 'deploy/standins/build.sh')], { env: { ...env, STANDIN_WORK_DIR: path.join(work, 'standins') } }))
+  await phase('images', buildImages)
+  const { secrets, tls } = await phase('secrets and certificate', writeDeployment)
+  await phase('compose up', up)
+  await phase('end-to-end through nginx', () =>
+    sh(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', path.join(root, 'deploy/test')], {
+      env: {
+        ...env,
+        DEPLOY_URL: `https://localhost:${HTTPS_PORT}`,
+        DEPLOY_HTTP_URL: `http://localhost:${HTTP_PORT}`,
+        DEPLOY_CA: path.join(tls, 'tls.crt'),
+        DEPLOY_SECRETS: secrets,
+        DEPLOY_COMPOSE: JSON.stringify(compose()),
+        DEPLOY_DOCKER: DOCKER,
+      },
+    }),
+  )
+} catch (err) {
+  console.error(`deploy:test failed: ${err.message}`)
+  process.exitCode = 1
+} finally {
+  await phase('clean-up', cleanup)
+  for (const [name, seconds] of timings) console.log(`deploy:test ${name.padEnd(28)} ${seconds.toFixed(1)} s`)
+  console.log(`deploy:test ${process.exitCode ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}
