@@ -7,7 +7,7 @@
 #   --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# ---- build: every dependency, generate Prisma's client, compile, then drop dev dependencies ----
+# ---- build: every dependency, generate Prisma's client, compile; /out gets only what runs --------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # npm 11: the install-script allow-list in package.json ("allowScripts") needs it.
@@ -19,8 +19,6 @@ RUN --mount=type=secret,id=ca,required=false \
     if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca npm_config_cafile=/run/secrets/ca; fi; \
     npm ci --no-audit --no-fund \
  && npx turbo run build --output-logs=errors-only \
- && rm -rf node_modules \
- && npm ci --omit=dev --no-audit --no-fund -w apps/api -w apps/worker -w apps/cli -w apps/printer-sim \
  && node scripts/image-layout.mjs /out
 
 # ---- runtime base: Node, tini as PID 1 (signals reach Node; zombies are reaped), no npm ----------
@@ -39,7 +37,7 @@ FROM runtime AS api
 ENV HOST=0.0.0.0 API_PORT=8000
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8000)+'/health',{headers:{host:'localhost'}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://localhost:'+(process.env.API_PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "apps/api/dist/server.js"]
 
 FROM runtime AS worker

@@ -6,7 +6,7 @@
 // the end, also when it fails. Prints the time of each phase.
 //   DEPLOY_TEST_CACHE=<dir>  keep the engine's image store there between runs (faster local reruns)
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { root, run, step } from './bootstrap.mjs'
@@ -104,6 +104,9 @@ function writeDeployment() {
   return { secrets, tls }
 }
 
+/** deploy/test/*.test.ts in name order: edge, isolation, scans, backup, then the faults that disrupt. */
+const suite = () => readdirSync(path.join(root, 'deploy/test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(root, 'deploy/test', f))
+
 async function up() {
   sh('docker-compose', compose('up', '-d', '--no-build', '--scale', 'api=2', '--scale', 'worker-scans=1'))
   const deadline = Date.now() + 180_000
@@ -144,7 +147,7 @@ try {
   const { secrets, tls } = await phase('secrets and certificate', writeDeployment)
   await phase('compose up', up)
   await phase('end-to-end through nginx', () =>
-    sh(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', path.join(root, 'deploy/test')], {
+    sh(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...suite()], {
       env: {
         ...env,
         DEPLOY_URL: `https://localhost:${HTTPS_PORT}`,

@@ -47,7 +47,7 @@ describe('what the stack exposes, and to whom (PRODUCT §5.1, §9)', () => {
     const [pg] = containers('postgres')
     const psql = (sql: string) => docker(['exec', pg!, 'psql', '-U', 'postgres', '-d', 'printforge', '-At', '-c', sql]).stdout.trim()
     assert.equal(psql("SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolcanlogin"), 'postgres,printforge_app,printforge_owner,printforge_readonly')
-    assert.equal(psql("SELECT string_agg(rolname || ':' || rolsuper || rolbypassrls, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'printforge_%'"), 'printforge_app:ff,printforge_owner:ff,printforge_readonly:ff')
+    assert.equal(psql("SELECT string_agg(rolname || ':' || rolsuper || rolbypassrls, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'printforge_%'"), 'printforge_app:falsefalse,printforge_owner:falsefalse,printforge_readonly:falsefalse')
     // Over TCP (scram), the way every other container connects: guessable passwords fail.
     for (const role of ['postgres', 'printforge_owner', 'printforge_app', 'printforge_readonly']) {
       for (const guess of ['postgres', 'password', role, 'changeme', '']) {

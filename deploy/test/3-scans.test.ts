@@ -2,22 +2,11 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import sharp from 'sharp'
-import { gpsJpeg, hasGpsTag } from '../../apps/worker/test/images.ts'
-import { compose, docker, multipart, ORIGIN, project, request, token, waitFor } from './stack.ts'
+import { hasGpsTag } from '../../apps/worker/test/images.ts'
+import { as, customer, jobStatus, uploadScan } from './scans.ts'
+import { compose, docker, project, request, waitFor } from './stack.ts'
 
-const customer = `cus_deploy${randomBytes(4).toString('hex')}`
 const admin = `user_deploy${randomBytes(4).toString('hex')}`
-const as = (actorType: 'customer' | 'user', id: string) => ({ authorization: `Bearer ${token(actorType, id)}`, origin: ORIGIN })
-
-/** Uploads one JPEG with EXIF GPS through nginx; returns the job id. */
-export async function uploadScan(owner = customer): Promise<string> {
-  const form = multipart([{ name: 'title', value: 'deployment scan' }, { name: 'images', filename: 'scan.jpg', content: await gpsJpeg(640, 480), contentType: 'image/jpeg' }])
-  const res = await request('POST', '/jobs/create', { headers: { ...as('customer', owner), 'content-type': form.contentType }, body: form.body })
-  assert.equal(res.status, 202, res.text)
-  return res.json<{ job: { id: string } }>().job.id
-}
-
-export const jobStatus = async (id: string, owner = customer) => (await request('GET', `/jobs/${id}`, { headers: as('customer', owner) })).json<{ job: { status: string; images: { id: string; status: string }[] } }>().job
 
 /** Reads a presigned URL from inside the backend network (object storage is not published). */
 function fetchInside(url: string): Buffer {

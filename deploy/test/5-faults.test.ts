@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { jobStatus, uploadScan } from './3-scans.test.ts'
+import { jobStatus, uploadScan } from './scans.ts'
 import { compose, containers, docker, request, waitFor } from './stack.ts'
 
 /**
