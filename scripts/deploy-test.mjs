@@ -108,12 +108,14 @@ function writeDeployment() {
 const suite = () => readdirSync(path.join(root, 'deploy/test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(root, 'deploy/test', f))
 
 async function up() {
+  // From nothing: with DEPLOY_TEST_CACHE the engine keeps images between runs, never a volume.
+  capture('docker-compose', compose('down', '-v', '--remove-orphans', '-t', '5'))
   sh('docker-compose', compose('up', '-d', '--no-build', '--scale', 'api=2', '--scale', 'worker-scans=1'))
   const deadline = Date.now() + 180_000
   for (;;) {
     const ids = capture('docker-compose', compose('ps', '-q')).stdout.split('\n').filter(Boolean)
     const states = ids.map((id) => capture(DOCKER, ['inspect', '-f', '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', id]).stdout.trim())
-    const waiting = states.filter((s) => !/ running (healthy)?$/.test(s) && !/migrate_1 exited/.test(s))
+    const waiting = states.filter((s) => !/ running( healthy)?$/.test(s) && !/migrate_1 exited/.test(s))
     if (waiting.length === 0 && states.length > 0) return
     if (Date.now() > deadline) throw new Error(`stack not healthy after 180 s:\n${states.join('\n')}`)
     await new Promise((r) => setTimeout(r, 2_000))
