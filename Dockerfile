@@ -59,6 +59,10 @@ ENTRYPOINT ["/usr/bin/tini", "--", "node", "apps/cli/dist/main.js"]
 CMD ["--help"]
 
 FROM runtime AS printer-sim
+# The test CA goes to a volume mounted here; a new volume takes this folder's owner.
+USER root
+RUN install -d -o node -g node /run/printer-ca
+USER node
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('node:net').connect(8883,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"]
 CMD ["node", "apps/printer-sim/dist/main.js"]

@@ -70,7 +70,7 @@ async function startEngine() {
 function buildImages() {
   const ca = '/etc/ssl/certs/ca-certificates.crt'
   const secret = existsSync(ca) ? ['--secret', `id=ca,src=${ca}`] : []
-  for (const target of ['api', 'worker', 'cli']) {
+  for (const target of ['api', 'worker', 'cli', 'printer-sim']) {
     sh(DOCKER, ['build', '-q', ...secret, '--build-arg', 'NODE_IMAGE=localhost/standin-node:22', '--target', target, '-t', `printforge/${target}:deploy-test`, root])
   }
 }
@@ -97,7 +97,11 @@ function writeDeployment() {
       'REDIS_IMAGE=localhost/standin-redis:latest',
       'NGINX_IMAGE=localhost/standin-nginx:latest',
       'MINIO_IMAGE=localhost/standin-minio:latest',
-      'COMPOSE_PROFILES=minio',
+      'PRINTFORGE_PRINTER_SIM_IMAGE=printforge/printer-sim:deploy-test',
+      'COMPOSE_PROFILES=minio,printers',
+      'PRINTER_EXTRA_CA=/run/printer-ca/ca.pem',
+      // Prints take seconds, not minutes.
+      'PRINTER_SIM_SPEED=20',
       '',
     ].join('\n'),
   )

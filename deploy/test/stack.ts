@@ -77,13 +77,14 @@ export function compose(args: string[], options: { allowFail?: boolean } = {}) {
 export const containers = (service: string) => compose(['ps', '-q', service]).stdout.split('\n').filter(Boolean)
 export const project = COMPOSE_ARGS[COMPOSE_ARGS.indexOf('-p') + 1] as string
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
+/** Polls `probe` until it returns a value; every 500 ms, or `everyMs` (mind the API's rate limit: 100/min). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000, everyMs = 500): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await probe()
     if (value) return value
     if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 500))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
 }
 

@@ -25,6 +25,12 @@ export interface PrinterFarmOptions {
   ftps?: boolean
   /** Add `sim_sent_ms` to reports (benchmarks). Default false. */
   timestampReports?: boolean
+  /**
+   * Serve on a network instead of 127.0.0.1 (the `printers` compose profile): printer i listens on
+   * `host` at MQTT `basePort + i`, FTPS `basePort + 100 + i`, passive ports from `basePort + 200`,
+   * and announces `advertise`.
+   */
+  network?: { host: string; advertise: string; basePort: number }
 }
 
 export interface PrinterFarm {
@@ -42,7 +48,7 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
   const ca = options.ca ?? (await createTestCa())
   // Each printer gets its own passive-port block; a random base keeps parallel test processes apart.
   const span = options.printers.length * PASV_PORTS_PER_PRINTER
-  const pasvBase = randomInt(20_000, Math.max(20_001, 32_000 - span))
+  const pasvBase = options.network ? options.network.basePort + 200 : randomInt(20_000, Math.max(20_001, 32_000 - span))
   const printers: VirtualPrinter[] = []
   const serials = new Set<string>()
   try {
@@ -62,6 +68,9 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
           reportIntervalMs: options.reportIntervalMs ?? 1000,
           timestampReports: options.timestampReports ?? false,
           pasvRange: options.ftps === false ? null : { min, max: min + PASV_PORTS_PER_PRINTER - 1 },
+          ...(options.network
+            ? { network: { host: options.network.host, advertise: options.network.advertise, mqttPort: options.network.basePort + i, ftpsPort: options.network.basePort + 100 + i } }
+            : {}),
         }),
       )
     }

@@ -12,6 +12,8 @@ import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv'
 import { type KeyPairPem } from './certs.js'
 
 export interface FtpsEndpointOptions {
+  /** Where to listen (default 127.0.0.1, a random port) and the address passive mode announces. */
+  listen?: { host: string; port: number; advertise: string }
   accessCode: string
   cert: KeyPairPem
   /** Passive data ports for this printer (ftp-srv probes them in order). */
@@ -76,9 +78,9 @@ export async function startFtpsEndpoint(opts: FtpsEndpointOptions): Promise<Ftps
   // also overflow the listener limit. The owner of the process decides about signals, not a library.
   const before = new Map((['SIGINT', 'SIGTERM', 'SIGQUIT'] as const).map((s) => [s, new Set(process.listeners(s))]))
   const server = new FtpSrv({
-    url: 'ftps://127.0.0.1:0',
+    url: `ftps://${opts.listen?.host ?? '127.0.0.1'}:${opts.listen?.port ?? 0}`,
     tls: tlsOptions(opts.cert),
-    pasv_url: '127.0.0.1',
+    pasv_url: opts.listen?.advertise ?? '127.0.0.1',
     pasv_min: opts.pasvMin,
     pasv_max: opts.pasvMax,
     anonymous: false,

@@ -1,5 +1,7 @@
 // `npm run sim -- --printers N [--models X1C,P1S,A1] [--speed S] [--ca-dir DIR]`: virtual printers
 // on 127.0.0.1 until Ctrl-C. A dev tool: it prints the access codes it generated.
+// In a container (the `printers` compose profile): `--host 0.0.0.0 --advertise <its LAN address>
+// --base-port 8883` listens on fixed ports and prints one JSON line per printer for the tooling.
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadOrCreateTestCa } from './certs.js'
@@ -13,6 +15,9 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '1' },
     // .local/ is git-ignored; the CA persists there so PRINTER_EXTRA_CA stays valid across runs.
     'ca-dir': { type: 'string', default: path.resolve('.local/sim-ca') },
+    host: { type: 'string' },
+    advertise: { type: 'string' },
+    'base-port': { type: 'string' },
   },
 })
 
@@ -20,8 +25,11 @@ const count = Number(values.printers)
 const speed = Number(values.speed)
 const models = values.models.split(',').map((m) => m.trim().toUpperCase())
 const unknown = models.filter((m) => !PRINTER_MODELS.includes(m as PrinterModel))
-if (!Number.isInteger(count) || count < 1 || count > 1000 || !(speed > 0) || unknown.length > 0) {
-  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--ca-dir DIR]`)
+const basePort = values['base-port'] === undefined ? undefined : Number(values['base-port'])
+const network = values.host ? { host: values.host, advertise: values.advertise ?? values.host, basePort: basePort ?? 8883 } : undefined
+const badPort = network !== undefined && (!Number.isInteger(network.basePort) || network.basePort < 1024 || network.basePort + 200 + count * 8 > 65535)
+if (!Number.isInteger(count) || count < 1 || count > 1000 || !(speed > 0) || unknown.length > 0 || badPort) {
+  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--ca-dir DIR] [--host H --advertise A --base-port P (1024..)]`)
   process.exit(2)
 }
 
@@ -30,12 +38,17 @@ const farm = await startPrinterFarm({
   ca,
   speed,
   printers: Array.from({ length: count }, (_, i) => ({ model: models[i % models.length] as PrinterModel })),
+  ...(network ? { network } : {}),
 })
 
 console.log(`test CA (trust it via PRINTER_EXTRA_CA): ${path.join(values['ca-dir'], 'ca.pem')}`)
 console.table(
   farm.printers.map((p) => ({ model: p.model, serial: p.serial, accessCode: p.accessCode, host: p.host, mqttPort: p.mqttPort, ftpsPort: p.ftpsPort })),
 )
+if (network) {
+  // One line per printer for the deployment tooling (what an operator would read off the screen).
+  for (const p of farm.printers) console.log(JSON.stringify({ printer: { model: p.model, serial: p.serial, accessCode: p.accessCode, host: p.host, mqttPort: p.mqttPort, ftpsPort: p.ftpsPort } }))
+}
 console.log('faults: publish {"fault":"stall"|"drop"|"fail"|"devmode-off"|...} to sim/<serial>/control. Ctrl-C stops.')
 
 let stopping = false

@@ -8,6 +8,8 @@ import { type KeyPairPem } from './certs.js'
 import { sendOversizedPublish, type OversizedPacketResult } from './oversized-packet.js'
 
 export interface MqttEndpointOptions {
+  /** Where to listen (default 127.0.0.1, a random port). */
+  listen?: { host: string; port: number }
   serial: string
   accessCode: string
   cert: KeyPairPem
@@ -91,7 +93,7 @@ export async function startMqttEndpoint(opts: MqttEndpointOptions): Promise<Mqtt
     socket.on('close', () => sockets.delete(socket))
   })
   server.on('tlsClientError', () => {})
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(opts.listen?.port ?? 0, opts.listen?.host ?? '127.0.0.1', resolve))
 
   const dropConnections = () => {
     for (const socket of sockets) socket.destroy()

@@ -20,6 +20,11 @@ export interface VirtualPrinterOptions {
   timestampReports: boolean
   /** null = no FTPS endpoint (benchmarks that only need MQTT). */
   pasvRange: { min: number; max: number } | null
+  /**
+   * A printer on a network (a container on the printers' LAN): listen on `host` at fixed ports,
+   * and tell clients `advertise` (the address they reach it at). Default: 127.0.0.1, random ports.
+   */
+  network?: { host: string; advertise: string; mqttPort: number; ftpsPort: number }
 }
 
 /** A request the printer received, kept for assertions ("was anything re-sent?"). */
@@ -31,7 +36,6 @@ export interface ReceivedRequest {
 }
 
 export class VirtualPrinter {
-  readonly host = '127.0.0.1'
   readonly job: JobState
   readonly requests: ReceivedRequest[] = []
   developerMode = true
@@ -65,15 +69,21 @@ export class VirtualPrinter {
       dropsRequestSubscribers: MODEL_TRAITS[options.model].dropsRequestSubscribers,
       onRequest: (topic, payload) => self?.onRequest(topic, payload),
       onClientConnected: () => self?.onClientConnected(),
+      ...(options.network ? { listen: { host: options.network.host, port: options.network.mqttPort } } : {}),
     })
     const ftps = options.pasvRange
-      ? await startFtpsEndpoint({ accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max })
+      ? await startFtpsEndpoint({
+          accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max,
+          ...(options.network ? { listen: { host: options.network.host, port: options.network.ftpsPort, advertise: options.network.advertise } } : {}),
+        })
       : null
     self = new VirtualPrinter(options, mqtt, ftps, job, cert)
     self.timer = setInterval(() => self?.tick(), options.reportIntervalMs)
     return self
   }
 
+  /** The address clients use: 127.0.0.1, or the advertised one on a network. */
+  get host(): string { return this.options.network?.advertise ?? '127.0.0.1' }
   get serial(): string { return this.options.serial }
   get model(): PrinterModel { return this.options.model }
   get accessCode(): string { return this.options.accessCode }
