@@ -43,14 +43,15 @@ export function ensurePostgres15() {
   aptInstall(['postgresql-15', 'postgresql-client-15'], "Debian's PostgreSQL 15", { required: false })
 }
 
-function aptInstall(packages, what, { required = true } = {}) {
+export function aptInstall(packages, what, { required = true } = {}) {
   if (process.getuid?.() !== 0) {
     console.error(`${what} is missing. Install it with: sudo apt-get install -y ${packages.join(' ')}`)
     if (required) process.exit(1)
     return
   }
   step(`Installing ${what} (apt-get)`)
-  // Debian would start a system service on install (a passwordless Redis, a PostgreSQL cluster);
+  // Debian would start a system service on install (a passwordless Redis, a PostgreSQL cluster,
+  // a system Docker daemon);
   // we only want the binaries. policy-rc.d answering 101 ("action forbidden") keeps them stopped.
   const policy = '/usr/sbin/policy-rc.d'
   const ownPolicy = !existsSync(policy)

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { root, run, step } from './bootstrap.mjs'
+import { aptInstall, build, ensureNodeModules, root, step } from './bootstrap.mjs'
 
 const DOCKER = '/usr/bin/docker' // Debian's docker.io (with BuildKit); /usr/local/bin/docker may be a bare client
 const PROJECT = 'pfdeploy'
@@ -39,17 +39,14 @@ function sh(command, args, options = {}) {
 const capture = (command, args) => spawnSync(command, args, { env, encoding: 'utf8' })
 const compose = (...args) => ['-p', PROJECT, '-f', path.join(root, 'docker-compose.yml'), '--env-file', path.join(work, 'compose.env'), ...args]
 
-function ensurePackages() {
+/** Debian's engine, compose v1, debootstrap (stand-ins), sslscan and openssl; our build. */
+function prepare() {
   const needed = [['dockerd', 'docker.io'], ['docker-compose', 'docker-compose'], ['debootstrap', 'debootstrap'], ['sslscan', 'sslscan'], ['openssl', 'openssl']]
   const missing = needed.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0).map(([, pkg]) => pkg)
-  if (missing.length === 0) return
-  if (process.getuid?.() !== 0) {
-    console.error(`deploy:test needs ${missing.join(', ')}: sudo apt-get install -y ${missing.join(' ')}`)
-    process.exit(1)
-  }
-  const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  run('apt-get', ['update', '-qq'], { env: aptEnv })
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: aptEnv })
+  if (missing.length > 0) aptInstall(missing, 'the container engine and deployment tools')
+  // The host's own build: `secrets init` runs from it, and the suite imports test helpers.
+  ensureNodeModules()
+  build()
 }
 
 let engine
@@ -146,7 +143,7 @@ function cleanup() {
 }
 
 try {
-  await phase('packages', ensurePackages)
+  await phase('packages and build', prepare)
   await phase('engine', startEngine)
   await phase('stand-in base images', () => sh('bash', [path.join(root, 'deploy/standins/build.sh')], { env: { ...env, STANDIN_WORK_DIR: path.join(work, 'standins') } }))
   await phase('images', buildImages)

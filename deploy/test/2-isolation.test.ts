@@ -37,6 +37,9 @@ describe('what the stack exposes, and to whom (PRODUCT §5.1, §9)', () => {
     assert.match(anonymous.stdout + anonymous.stderr, /NOAUTH/)
     const wrong = docker(['exec', '-e', 'REDISCLI_AUTH=wrong-password', redis!, 'redis-cli', '-h', '127.0.0.1', 'PING'], { allowFail: true })
     assert.match(wrong.stdout + wrong.stderr, /WRONGPASS|invalid/i)
+    // The password reaches redis-server through a config file on the tmpfs, never its arguments.
+    const argv = docker(['exec', redis!, 'cat', '/proc/1/cmdline']).stdout
+    assert.ok(!argv.includes(secret('redis_password')), 'the password is not in the process arguments')
     const policy = docker(['exec', '-e', `REDISCLI_AUTH=${secret('redis_password')}`, redis!, 'redis-cli', '-h', '127.0.0.1', 'CONFIG', 'GET', 'maxmemory-policy']).stdout
     assert.match(policy, /noeviction/)
     const aof = docker(['exec', '-e', `REDISCLI_AUTH=${secret('redis_password')}`, redis!, 'redis-cli', '-h', '127.0.0.1', 'CONFIG', 'GET', 'appendonly']).stdout
