@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { splitList, type ApiConfig } from '@printforge/config'
+import { DEFAULT_QUEUE_PREFIX } from '@printforge/jobs'
 import { loggerOptions } from '@printforge/logger'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import auth from './plugins/app/auth.js'
@@ -75,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(database)
   await app.register(redis, { keyPrefix: options.redisKeyPrefix ?? 'pf:' })
   await app.register(storage)
-  await app.register(queues, { prefix: options.queuePrefix ?? 'pf' })
+  await app.register(queues, { prefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX })
   await app.register(auth)
   await app.register(rateLimit)
   await app.register(openapi)

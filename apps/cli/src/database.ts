@@ -6,7 +6,7 @@ import { assertSafeAppRole, createPrismaClient, type Db } from '@printforge/db'
  * ops commands never hold more database rights than the services do.
  */
 export async function withAppDatabase<T>(config: CliConfig, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = createPrismaClient({ url: config.DATABASE_URL, poolMax: 2 })
+  const db = createPrismaClient({ url: config.DATABASE_URL, poolMax: 2, txTimeoutMs: config.DATABASE_TX_TIMEOUT_MS })
   try {
     await assertSafeAppRole(db)
     return await fn(db)

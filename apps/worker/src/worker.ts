@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs'
 import type { BambuSessionOptions } from '@printforge/bambu'
 import type { WorkerConfig } from '@printforge/config'
 import { assertSafeAppRole, createDatabase } from '@printforge/db'
-import { QUEUES, type QueueName } from '@printforge/jobs'
+import { DEFAULT_QUEUE_PREFIX, QUEUES, type QueueName } from '@printforge/jobs'
 import { createLogger, type Logger } from '@printforge/logger'
 import { parsePrinterKeys } from '@printforge/printer-keys'
 import { createObjectStore, createS3Client } from '@printforge/storage'
 import { Queue, Worker } from 'bullmq'
 import { buildHandlers, type Timing } from './handlers/index.js'
-import type { ClaimHooks } from './printers/claim.js'
+import type { ClaimHooks } from '@printforge/domain'
 import { PrinterManager } from './printers/manager.js'
 import { PrintFollower } from './printers/print-follower.js'
 import { StatusWriter } from './printers/status-writer.js'
@@ -54,12 +54,12 @@ const DEFAULT_TIMING: Timing = { readyTimeoutMs: 15_000, confirmTimeoutMs: 60_00
 
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
   const log = options.logger ?? createLogger({ name: 'printforge-worker', level: config.LOG_LEVEL })
-  const prefix = options.queuePrefix ?? 'pf'
+  const prefix = options.queuePrefix ?? DEFAULT_QUEUE_PREFIX
   const timing = { ...DEFAULT_TIMING, ...options.timing }
   const extraCaPems = options.extraCaPems ?? (config.PRINTER_EXTRA_CA ? [readFileSync(config.PRINTER_EXTRA_CA, 'utf8')] : [])
   const keyring = parsePrinterKeys(config.PRINTER_KEYS)
   const database = createDatabase({
-    url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: 60_000,
+    url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: 60_000, txTimeoutMs: config.DATABASE_TX_TIMEOUT_MS,
     health: {
       onChange: (up, cause) =>
         up ? log.info({ alert: 'database_recovered' }, 'database answering again') : log.error({ alert: 'database_unavailable', reason: cause?.message }, 'database not answering: jobs fail and retry until it recovers'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
-import { claimPrinter } from '../src/printers/claim.ts'
+import { claim as claimPrinter } from '../src/printers/job-moves.ts'
 import { createPrintJob, printJob, registerPrinter, startTestWorker, useFarm, useWorkerEnv, waitFor, waitForJobStatus } from './helper.ts'
 
 const env = useWorkerEnv()

@@ -7,6 +7,7 @@ export {
 } from './commands.js'
 export { uploadFile, uploadDeadlineMs, type UploadOptions, type UploadResult } from './ftps.js'
 export { BambuCommandError, BambuUploadError, type CommandErrorCode, type UploadErrorCode } from './errors.js'
+export { IDLE_STATES } from './gcode-states.js'
 export { BUSY_STATES, toStatus, unpackTemperature, signatureRequired, type PrinterStatus, type GcodeState, type Temperature } from './status.js'
 export { decodeHms, formatPrintError, errorText, ERROR_TEXTS, USER_ACTION_CODES, type HmsEntry, type HmsSeverity } from './codes.js'
 export { printerTlsOptions, checkSerial, isTrustError, CN_MISMATCH } from './tls.js'

@@ -1,12 +1,10 @@
 // The typed printer status derived from the merged `print` report (bambu-protocol.md §3).
 import { decodeHms, errorText, formatPrintError, type HmsEntry } from './codes.js'
 import { isObject, type JsonObject } from './merge.js'
+export { BUSY_STATES } from './gcode-states.js'
 
 /** gcode_state values (§3.2). Unknown strings from newer firmware pass through as `string`. */
 export type GcodeState = 'IDLE' | 'PREPARE' | 'SLICING' | 'RUNNING' | 'PAUSE' | 'FINISH' | 'FAILED' | 'INIT' | (string & {})
-
-/** States in which a new project_file must not be sent (§3.2, bambuddy's dispatch guard). */
-export const BUSY_STATES: ReadonlySet<string> = new Set(['PREPARE', 'SLICING', 'RUNNING', 'PAUSE'])
 
 /** A temperature pair in °C; `target` is 0 when the heater is off. */
 export interface Temperature {

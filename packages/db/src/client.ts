@@ -24,6 +24,8 @@ export interface DatabaseSettings {
    * the statement timeout itself; this one also holds when the server cannot answer at all.
    */
   queryDeadlineMs?: number
+  /** Longest an interactive transaction may run (DATABASE_TX_TIMEOUT_MS; default 5 s). */
+  txTimeoutMs?: number
 }
 
 /**
@@ -50,13 +52,16 @@ export function createPool(settings: DatabaseSettings, isUp?: () => boolean): Gu
   return new GuardedPool({ ...config, queryDeadlineMs, ...(isUp ? { isUp } : {}) })
 }
 
+/** Every transaction's deadline unless the caller names one (a lock held past it is released). */
+export const transactionOptions = (settings: DatabaseSettings) => ({ timeout: settings.txTimeoutMs ?? 5_000 })
+
 /**
  * A Prisma client over node-postgres (driver adapter; no native engine) owning its pool, for
  * short-lived processes (CLI, tests). Long-running services use createDatabase, which also
  * watches the database's health.
  */
 export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(createPool(settings), { disposeExternalPool: true }) })
+  return new PrismaClient({ adapter: new PrismaPg(createPool(settings), { disposeExternalPool: true }), transactionOptions: transactionOptions(settings) })
 }
 
 export { PrismaClient }

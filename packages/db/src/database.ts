@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg'
 import type pg from 'pg'
-import { createPool, type DatabaseSettings } from './client.js'
+import { createPool, transactionOptions, type DatabaseSettings } from './client.js'
 import type { DbContext } from './context.js'
 import { PrismaClient } from './generated/prisma/client.js'
 import { watchDatabase, type DatabaseHealth, type HealthSettings } from './health.js'
@@ -27,7 +27,7 @@ export function createDatabase(settings: DatabaseSettings & { health?: HealthSet
     lastAnswerAt: () => pool.activity.lastAnswerAt,
   })
   const pool = createPool(settings, () => health.up)
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: transactionOptions(settings) })
   return {
     prisma,
     pool,

@@ -14,6 +14,18 @@ const retry = (attempts: number, delayMs: number) =>
 export const QUEUES = ['scans', 'prints', 'maintenance'] as const
 export type QueueName = (typeof QUEUES)[number]
 
+/** BullMQ's key prefix: API and worker must agree on it (tests pass a random one to each). */
+export const DEFAULT_QUEUE_PREFIX = 'pf'
+
+/**
+ * What a producer does when the queue refuses a job after its row committed (Redis down):
+ * - `sweep`: answer as if queued. The row is the truth and a background pass finishes the work —
+ *   the maintenance sweep re-enqueues waiting rows; the PrintFollower stops a cancelled job's print.
+ * - `reject`: answer 503. Nothing would pick it up later, and doing it late would surprise the
+ *   caller (a pause or stop sent minutes after the operator pressed it).
+ */
+export type EnqueuePolicy = 'sweep' | 'reject'
+
 /**
  * Every job: its queue, payload schema (ids only: Redis is a trust boundary, and the database
  * holds the truth) and retry policy. The producer validates before adding; the worker validates
@@ -22,17 +34,20 @@ export type QueueName = (typeof QUEUES)[number]
 export const catalog = {
   'scan.ingest': {
     queue: 'scans',
+    onEnqueueFailure: 'sweep',
     options: retry(8, 2_000),
     payload: Type.Object({ scanJobId: Uuid }, { additionalProperties: false }),
   },
   'print.dispatch': {
     queue: 'prints',
+    onEnqueueFailure: 'sweep',
     options: retry(5, 5_000),
     payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
   },
   /** An operator's command for a printer (PRODUCT §4.4); the worker holding its session sends it. */
   'printer.command': {
     queue: 'prints',
+    onEnqueueFailure: 'reject',
     options: { attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
     payload: Type.Object(
       {
@@ -54,28 +69,35 @@ export const catalog = {
   /** Stops a cancelled print job's print if it is running (PRODUCT §4.5). */
   'print.cancel': {
     queue: 'prints',
+    onEnqueueFailure: 'sweep',
     options: retry(5, 2_000),
     payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
   },
   /** Re-enqueues queued rows without a queue entry; un-sticks rows whose worker died. */
   'maintenance.sweep': {
     queue: 'maintenance',
+    // Scheduled by the worker itself (job schedulers), never produced after a commit.
+    onEnqueueFailure: 'reject',
     options: retry(3, 10_000),
     payload: Type.Object({}, { additionalProperties: false }),
   },
   /** PRODUCT §5.3: terminal jobs after JOB_RETENTION_DAYS, audit rows after AUDIT_RETENTION_DAYS. */
   'maintenance.retention': {
     queue: 'maintenance',
+    // Scheduled by the worker itself (job schedulers), never produced after a commit.
+    onEnqueueFailure: 'reject',
     options: retry(3, 60_000),
     payload: Type.Object({}, { additionalProperties: false }),
   },
   /** Nightly audit chain verification; alerts on a break. */
   'maintenance.audit-verify': {
     queue: 'maintenance',
+    // Scheduled by the worker itself (job schedulers), never produced after a commit.
+    onEnqueueFailure: 'reject',
     options: retry(3, 60_000),
     payload: Type.Object({}, { additionalProperties: false }),
   },
-} as const
+} as const satisfies Record<string, { queue: QueueName; onEnqueueFailure: EnqueuePolicy; options: object; payload: unknown }>
 
 export type Catalog = typeof catalog
 export type JobName = keyof Catalog

@@ -38,3 +38,6 @@ export const commonErrors = {
   503: ErrorBody,
 }
 
+
+/** One of a fixed list of strings (a state table's values): the schema of a Literal union, typed as the list's union. */
+export const OneOf = <T extends string>(values: readonly T[]) => Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v))))

@@ -1,7 +1,9 @@
+import { IMAGE_STATUSES, SCAN_INITIAL, SCAN_STATUSES } from '@printforge/domain'
 import { Type } from 'typebox'
-import { ActorId, Page, Timestamp, Uuid } from './common.js'
+import { ActorId, OneOf, Page, Timestamp, Uuid } from './common.js'
 
-export const JobStatus = Type.Union([Type.Literal('queued'), Type.Literal('processing'), Type.Literal('stored'), Type.Literal('failed'), Type.Literal('cancelled')])
+/** From the domain's state table (packages/domain/src/scans/states.ts). */
+export const JobStatus = OneOf(SCAN_STATUSES)
 
 export const JobSummary = Type.Object({
   id: Uuid,
@@ -20,7 +22,7 @@ export const JobImage = Type.Object({
   width: Type.Union([Type.Integer(), Type.Null()]),
   height: Type.Union([Type.Integer(), Type.Null()]),
   sha256: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union([Type.Literal('quarantined'), Type.Literal('stored'), Type.Literal('failed')]),
+  status: OneOf(IMAGE_STATUSES),
   failureReason: Type.Union([Type.String(), Type.Null()]),
 })
 
@@ -31,6 +33,6 @@ export const JobDetail = Type.Object({
   images: Type.Array(JobImage),
 })
 
-export const CreatedJob = Type.Object({ job: Type.Object({ id: Uuid, status: Type.Literal('queued'), imageCount: Type.Integer(), createdAt: Timestamp }) })
+export const CreatedJob = Type.Object({ job: Type.Object({ id: Uuid, status: Type.Literal(SCAN_INITIAL), imageCount: Type.Integer(), createdAt: Timestamp }) })
 export const JobPage = Page(JobSummary)
 export const JobParams = Type.Object({ id: Uuid })

@@ -1,11 +1,10 @@
+import { PRINT_INITIAL, PRINT_STATUSES } from '@printforge/domain'
 import { Type } from 'typebox'
-import { Timestamp, Uuid } from './common.js'
+import { OneOf, Timestamp, Uuid } from './common.js'
 import { BambuModel } from './printers.js'
 
-export const ManufacturingStatus = Type.Union([
-  Type.Literal('queued'), Type.Literal('uploading'), Type.Literal('starting'), Type.Literal('printing'),
-  Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled'),
-])
+/** From the domain's state table (packages/domain/src/manufacturing/states.ts). */
+export const ManufacturingStatus = OneOf(PRINT_STATUSES)
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -33,4 +32,4 @@ export const ManufacturingJob = Type.Object({
   history: Type.Array(Type.Object({ from: Nullable(ManufacturingStatus), to: ManufacturingStatus, at: Timestamp, details: Type.Record(Type.String(), Type.Unknown()) })),
 })
 
-export const CreatedManufacturingJob = Type.Object({ manufacturingJob: Type.Object({ id: Uuid, status: Type.Literal('queued') }) })
+export const CreatedManufacturingJob = Type.Object({ manufacturingJob: Type.Object({ id: Uuid, status: Type.Literal(PRINT_INITIAL) }) })

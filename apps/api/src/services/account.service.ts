@@ -4,7 +4,7 @@ import type { Principal } from '../lib/principal.js'
 import { dbContextOf } from '../lib/principal.js'
 import { createExportReader, exportDocument, type ExportHead } from './account-export.js'
 import { quotaOf } from './quota.service.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { RequestMeta } from './types.js'
 
 /** GET /me and GET /me/export (PRODUCT §4.6 data rights). */
 export function createAccountService(deps: { db: Database; defaultQuota: number }) {

@@ -2,7 +2,7 @@ import { AuditVerifyIncomplete, verifyAndRecordAuditChain, withTx, writeAudit, t
 import { AppError } from '@printforge/errors'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { Principal } from '../lib/principal.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { RequestMeta } from './types.js'
 
 /** How long GET /audit/verify may walk the chain before it gives up. */
 const VERIFY_BUDGET_MS = 120_000

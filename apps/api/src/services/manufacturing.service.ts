@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { isUniqueViolation, withTx, writeAudit, type Database, type Prisma } from '@printforge/db'
+import { withTx, type Database, type Prisma } from '@printforge/db'
+import { cancelPrintJob, createIdempotently, createPrintJob, findReplay } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
-import { modelKey, type ObjectStore } from '@printforge/storage'
+import { modelKey, type WatchedStore } from '@printforge/storage'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { auditActor, dbContextOf, type Principal } from '../lib/principal.js'
@@ -10,11 +11,9 @@ import { validateModel } from '../lib/upload/model-3mf.js'
 import type { ReceivedModel } from '../lib/upload/model-upload.js'
 import type { ManufacturingJob } from '../schemas/manufacturing.js'
 import { parseDispatchFields } from './dispatch-fields.js'
-import { remember, replayFor, type StoredResponse } from './idempotency.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { EnqueueAfterCommit, RequestMeta } from './types.js'
 
 type JobView = Static<typeof ManufacturingJob>
-const TERMINAL = ['completed', 'failed', 'cancelled'] as const
 
 const VIEW_INCLUDE = {
   printer: { select: { id: true, name: true, model: true } },
@@ -35,59 +34,63 @@ function toView(j: JobRow): JobView {
   }
 }
 
-/** PRODUCT §4.5: admins dispatch sliced models; staff follow and cancel them. */
-export function createManufacturingService(deps: { db: Database; store: ObjectStore }) {
+export interface DispatchRequest {
+  /** Idempotency-Key, validated. */
+  key: string | undefined
+  /** Receives the form fields and the model into a private temporary file. */
+  receive(): Promise<ReceivedModel>
+}
+
+/**
+ * docs/product.md §4.5: admins dispatch sliced models; staff follow and cancel them. Dispatch is
+ * one flow: receive → validate the archive → replay? → store the model (before the row exists: the
+ * worker never sees a job whose file is missing) → one transaction (row, history, audit,
+ * remembered answer) → the dispatch job after the commit. Nothing of a refused request stays.
+ */
+export function createManufacturingService(deps: {
+  db: Pick<Database, 'prisma'>
+  store: Pick<WatchedStore, 'putStream' | 'deleteKeys' | 'health'>
+  enqueue: EnqueueAfterCommit
+}) {
   const { db, store } = deps
 
   async function commit(p: Principal, model: ReceivedModel, key: string | undefined, meta: RequestMeta) {
     const fields = parseDispatchFields(model.fields)
     const summary = await validateModel(model.file.path, fields.plate)
-    const requestHash = createHash('sha256').update(JSON.stringify({ fields, sha256: model.file.sha256 })).digest('hex')
+    const request = { actorId: p.actorId, key, requestHash: createHash('sha256').update(JSON.stringify({ fields, sha256: model.file.sha256 })).digest('hex') }
     const ctx = dbContextOf(p)
-    if (key) {
-      const replay = await withTx(db.prisma, ctx, (tx) => replayFor(tx, p.actorId, key, requestHash))
-      if (replay) return { created: false, response: replay, id: undefined }
-    }
+    const replay = await findReplay(db.prisma, ctx, request)
+    if (replay) return replay
     const id = randomUUID()
-    // Stored before the row exists: the worker never sees a job whose file is missing.
     await store.putStream(modelKey(id), createReadStream(model.file.path), 'model/3mf')
     try {
-      return await withTx(db.prisma, ctx, async (tx) => {
-        if (fields.printerId && !(await tx.printer.findUnique({ where: { id: fields.printerId }, select: { id: true } }))) {
-          throw new AppError('NOT_FOUND', 'Printer not found.')
-        }
-        if (fields.scanJobId && !(await tx.scanJob.findUnique({ where: { id: fields.scanJobId }, select: { id: true } }))) {
-          throw new AppError('NOT_FOUND', 'Scan job not found.')
-        }
-        await tx.manufacturingJob.create({
-          data: {
-            id, printerId: fields.printerId ?? null, requestedModel: fields.model ?? null, scanJobId: fields.scanJobId ?? null,
-            plate: fields.plate, useAms: fields.useAms, amsMapping: fields.amsMapping, bedLeveling: fields.bedLeveling, timelapse: fields.timelapse,
-            fileKey: modelKey(id), fileName: model.file.name, fileBytes: BigInt(model.file.bytes), fileSha256: model.file.sha256,
-            createdBy: p.actorId,
-            events: { create: { fromStatus: null, toStatus: 'queued', details: { by: p.actorId } } },
-          },
-        })
-        const response: StoredResponse = { statusCode: 202, body: { manufacturingJob: { id, status: 'queued' } } }
-        if (key) await remember(tx, p.actorId, key, requestHash, response)
-        await writeAudit(tx, {
-          ...auditActor(p), action: 'manufacturing.created', targetType: 'manufacturing_job', targetId: id, ...meta,
-          details: { printerId: fields.printerId ?? null, model: fields.model ?? null, plate: fields.plate, fileSha256: model.file.sha256, fileBytes: model.file.bytes, entries: summary.entries },
-        })
-        return { created: true, response, id }
+      const outcome = await createIdempotently(db.prisma, ctx, request, async (tx) => {
+        const created = await createPrintJob(tx, {
+          id, printerId: fields.printerId ?? null, requestedModel: fields.model ?? null, scanJobId: fields.scanJobId ?? null,
+          plate: fields.plate, useAms: fields.useAms, amsMapping: fields.amsMapping, bedLeveling: fields.bedLeveling, timelapse: fields.timelapse,
+          fileKey: modelKey(id), file: { name: model.file.name, bytes: model.file.bytes, sha256: model.file.sha256 }, entries: summary.entries,
+        }, auditActor(p), meta)
+        return { response: { statusCode: 202, body: { manufacturingJob: created } }, result: id }
       })
+      if (outcome.created) await deps.enqueue('print.dispatch', { manufacturingJobId: id }, id)
+      else await store.deleteKeys([modelKey(id)])
+      return outcome.response
     } catch (err) {
       await store.deleteKeys([modelKey(id)]).catch(() => {})
-      if (key && isUniqueViolation(err)) {
-        const replay = await withTx(db.prisma, ctx, (tx) => replayFor(tx, p.actorId, key, requestHash))
-        if (replay) return { created: false, response: replay, id: undefined }
-      }
       throw err
     }
   }
 
   return {
-    create: commit,
+    async dispatch(p: Principal, request: DispatchRequest, meta: RequestMeta) {
+      if (!store.health.up) throw new AppError('UNAVAILABLE', 'File storage is unavailable; retry shortly.')
+      const model = await request.receive()
+      try {
+        return await commit(p, model, request.key, meta)
+      } finally {
+        await model.cleanup()
+      }
+    },
 
     async list(p: Principal, query: { cursor?: string; limit: number; status?: JobView['status'] }) {
       const after = decodeCursor(query.cursor, ['timestamp', 'uuid'])
@@ -115,20 +118,15 @@ export function createManufacturingService(deps: { db: Database; store: ObjectSt
       })
     },
 
-    /** Marks the job cancelled; the worker stops the print if it runs (print.cancel). */
+    /**
+     * Cancels under the row lock (packages/domain): the history's `from` and the decision to
+     * stop a print are never stale. A job that may have reached a printer gets a print.cancel
+     * job: the worker stops the print if it runs.
+     */
     async cancel(p: Principal, id: string, meta: RequestMeta) {
-      return withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const job = await tx.manufacturingJob.findUnique({ where: { id }, select: { status: true } })
-        if (!job) throw new AppError('NOT_FOUND', 'Print job not found.')
-        const { count } = await tx.manufacturingJob.updateMany({
-          where: { id, status: { notIn: [...TERMINAL] } },
-          data: { status: 'cancelled', finishedAt: new Date() },
-        })
-        if (count === 0) throw new AppError('CONFLICT', `A ${job.status} print job cannot be cancelled.`)
-        await tx.manufacturingJobEvent.create({ data: { jobId: id, fromStatus: job.status, toStatus: 'cancelled', details: { by: p.actorId } } })
-        await writeAudit(tx, { ...auditActor(p), action: 'manufacturing.cancelled', targetType: 'manufacturing_job', targetId: id, ...meta, details: { from: job.status } })
-        return { id, status: 'cancelled' as const, wasRunning: job.status !== 'queued' }
-      })
+      const { status, stopPrint } = await withTx(db.prisma, dbContextOf(p), (tx) => cancelPrintJob(tx, id, auditActor(p), meta))
+      if (stopPrint) await deps.enqueue('print.cancel', { manufacturingJobId: id }, id)
+      return { id, status }
     },
   }
 }

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { withTx, writeAudit, type Database, type Prisma, type Tx } from '@printforge/db'
-import { AppError } from '@printforge/errors'
-import { enqueue, type QueueMap } from '@printforge/jobs'
-import { encryptAccessCode, isPrivatePrinterHost, type PrinterKeyring } from '@printforge/printer-keys'
+import { registerPrinter, removePrinter, updatePrinter } from '@printforge/domain'
+import { AppError, isAppError } from '@printforge/errors'
+import type { PrinterKeyring } from '@printforge/printer-keys'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import { auditActor, dbContextOf, type Principal } from '../lib/principal.js'
 import type { Printer, PrinterCommandBody, RegisterPrinterBody, UpdatePrinterBody } from '../schemas/printers.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { EnqueueAfterCommit, RequestMeta } from './types.js'
 
 type PrinterView = Static<typeof Printer>
-const ACTIVE_PRINT = ['uploading', 'starting', 'printing'] as const
-const BUSY_STATES = new Set(['PREPARE', 'RUNNING', 'PAUSE', 'SLICING'])
 
 /** Never select the encrypted access code for a view. */
 const VIEW_SELECT = {
@@ -40,21 +38,8 @@ function toView(p: PrinterRow): PrinterView {
   }
 }
 
-/** Prisma's Bytes columns take a Uint8Array over a plain ArrayBuffer. */
-const sealedColumns = (sealed: { ciphertext: Buffer; nonce: Buffer; keyId: string }) => ({
-  accessCodeCiphertext: new Uint8Array(sealed.ciphertext),
-  accessCodeNonce: new Uint8Array(sealed.nonce),
-  accessCodeKeyId: sealed.keyId,
-})
-
-function assertPrivateHost(host: string) {
-  if (!isPrivatePrinterHost(host)) {
-    throw new AppError('VALIDATION_FAILED', 'host must be a private or loopback IP address (the printer on your LAN).')
-  }
-}
-
 /** PRODUCT §4.4: operators read and control printers; admins manage them. */
-export function createPrinterService(deps: { db: Database; keyring: PrinterKeyring; queues: QueueMap }) {
+export function createPrinterService(deps: { db: Pick<Database, 'prisma'>; keyring: PrinterKeyring; enqueue: EnqueueAfterCommit }) {
   const { db, keyring } = deps
   const find = async (tx: Prisma.TransactionClient, id: string) => {
     const printer = await tx.printer.findUnique({ where: { id }, select: VIEW_SELECT })
@@ -64,21 +49,7 @@ export function createPrinterService(deps: { db: Database; keyring: PrinterKeyri
 
   return {
     async register(p: Principal, body: Static<typeof RegisterPrinterBody>, meta: RequestMeta): Promise<PrinterView> {
-      assertPrivateHost(body.host)
-      const sealed = encryptAccessCode(keyring, body.accessCode, body.serial)
-      return withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const printer = await tx.printer.create({
-          data: {
-            name: body.name, model: body.model, serial: body.serial, host: body.host,
-            mqttPort: body.mqttPort ?? 8883, ftpsPort: body.ftpsPort ?? 990,
-            ...sealedColumns(sealed),
-            status: { create: {} },
-          },
-          select: VIEW_SELECT,
-        })
-        await writeAudit(tx, { ...auditActor(p), action: 'printer.registered', targetType: 'printer', targetId: printer.id, ...meta, details: { name: body.name, model: body.model, serial: body.serial, host: body.host } })
-        return toView(printer)
-      })
+      return withTx(db.prisma, dbContextOf(p), async (tx) => toView(await find(tx, await registerPrinter(tx, keyring, body, auditActor(p), meta))))
     },
 
     async list(p: Principal, query: { cursor?: string; limit: number }) {
@@ -99,45 +70,19 @@ export function createPrinterService(deps: { db: Database; keyring: PrinterKeyri
     get: (p: Principal, id: string) => withTx(db.prisma, dbContextOf(p), async (tx) => toView(await find(tx, id))),
 
     async update(p: Principal, id: string, body: Static<typeof UpdatePrinterBody>, meta: RequestMeta): Promise<PrinterView> {
-      if (body.host !== undefined) assertPrivateHost(body.host)
       return withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const current = await find(tx, id)
-        // Rotating the access code re-encrypts it under the newest key, bound to the serial.
-        const sealed = body.accessCode ? encryptAccessCode(keyring, body.accessCode, current.serial) : undefined
-        const printer = await tx.printer.update({
-          where: { id },
-          data: {
-            ...(body.name !== undefined ? { name: body.name } : {}),
-            ...(body.host !== undefined ? { host: body.host } : {}),
-            ...(body.mqttPort !== undefined ? { mqttPort: body.mqttPort } : {}),
-            ...(body.ftpsPort !== undefined ? { ftpsPort: body.ftpsPort } : {}),
-            ...(sealed ? sealedColumns(sealed) : {}),
-          },
-          select: VIEW_SELECT,
-        })
-        // Field names only: the new access code is never written anywhere but its ciphertext.
-        await writeAudit(tx, { ...auditActor(p), action: 'printer.updated', targetType: 'printer', targetId: id, ...meta, details: { fields: Object.keys(body).sort() } })
-        return toView(printer)
+        await updatePrinter(tx, keyring, id, body, auditActor(p), meta)
+        return toView(await find(tx, id))
       })
     },
 
-    async remove(p: Principal, id: string, meta: RequestMeta) {
-      await withTx(db.prisma, dbContextOf(p), async (tx) => {
-        // Lock the printer row: a dispatcher claiming it concurrently waits, then sees it gone.
-        await tx.$executeRaw`SELECT 1 FROM printers WHERE id = ${id}::uuid FOR UPDATE`
-        const printer = await find(tx, id)
-        const active = await tx.manufacturingJob.count({ where: { printerId: id, status: { in: [...ACTIVE_PRINT] } } })
-        if (active > 0 || BUSY_STATES.has(printer.status?.gcodeState ?? '')) throw new AppError('CONFLICT', 'The printer is printing; stop the print first.')
-        await tx.printer.delete({ where: { id } })
-        await writeAudit(tx, { ...auditActor(p), action: 'printer.deleted', targetType: 'printer', targetId: id, ...meta, details: { name: printer.name, serial: printer.serial } })
-      })
-    },
+    remove: (p: Principal, id: string, meta: RequestMeta) => withTx(db.prisma, dbContextOf(p), (tx) => removePrinter(tx, id, auditActor(p), meta)),
 
     /**
      * Audits, then enqueues after the commit (like every job): the worker can never act on a
-     * command whose audit row might still roll back. A command is not swept up later — a pause
-     * or stop sent minutes late would surprise an operator — so when the queue refuses it the
-     * caller gets 503 and a second audit row records that it was not sent.
+     * command whose audit row might still roll back. Its enqueue policy is `reject` (a pause or
+     * stop sent minutes late would surprise an operator): when the queue refuses it the caller
+     * gets 503 and a second audit row records that it was not sent.
      */
     async command(p: Principal, id: string, command: Static<typeof PrinterCommandBody>['command'], meta: RequestMeta) {
       const requestId = meta.requestId ?? randomUUID()
@@ -148,10 +93,11 @@ export function createPrinterService(deps: { db: Database; keyring: PrinterKeyri
         await audit({ command })(tx)
       })
       try {
-        await enqueue(deps.queues, 'printer.command', { printerId: id, command, requestId }, `${id}-${requestId}`)
+        await deps.enqueue('printer.command', { printerId: id, command, requestId }, `${id}-${requestId}`)
       } catch (err) {
         await withTx(db.prisma, dbContextOf(p), audit({ command, queued: false })).catch(() => {})
-        throw new AppError('UNAVAILABLE', 'The command could not be queued; retry shortly.', { cause: err })
+        if (isAppError(err)) throw new AppError(err.code, 'The command could not be queued; retry shortly.', { cause: err.cause })
+        throw err
       }
       return { printerId: id, command, status: 'queued' as const }
     },

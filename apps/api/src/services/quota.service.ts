@@ -1,6 +1,6 @@
 import { withTx, writeAudit, type Database, type Tx } from '@printforge/db'
 import type { Principal } from '../lib/principal.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { RequestMeta } from './types.js'
 
 export interface QuotaView {
   monthlyLimit: number

@@ -1,18 +1,13 @@
-import { drainDeletions, readOnce, recordDeletions, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
+import { drainDeletions, readOnce, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
+import { cancelScanJob, deleteScanJob, isImageStored } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
-import { quarantinePrefix, scanPrefix, type ObjectStore } from '@printforge/storage'
+import type { ObjectStore } from '@printforge/storage'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { JobDetail } from '../schemas/jobs.js'
 import { auditActor, dbContextOf, isStaff, type Principal } from '../lib/principal.js'
 
-type Log = { warn(obj: object, msg: string): void }
-
-export interface RequestMeta {
-  ip?: string
-  userAgent?: string
-  requestId?: string
-}
+import type { Log, RequestMeta } from './types.js'
 
 /** The API's view of a job (PRODUCT §4.2), typed from its response schema. */
 export type JobView = Static<typeof JobDetail>
@@ -57,7 +52,7 @@ const toView = (r: DetailRow): JobView => ({
 /** The tenant filter a customer's queries carry on top of RLS (defence in depth). */
 const ownerFilter = (p: Principal) => (p.actorType === 'customer' ? p.actorId : null)
 
-export function createScanJobService(deps: { db: Database; store: ObjectStore }) {
+export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool'>; store: Pick<ObjectStore, 'deleteKeys' | 'listKeys' | 'presignGet'> }) {
   const { db, store } = deps
 
   /** Staff reading customer data leaves a trace (PRODUCT §5.3 admin.access). */
@@ -123,48 +118,16 @@ export function createScanJobService(deps: { db: Database; store: ObjectStore })
       })
     },
 
-    /**
-     * queued/processing → cancelled. Uploads the worker has not stored yet go with it: their
-     * image rows now, their quarantine objects through the deletion outbox (same transaction).
-     * The row lock (NO KEY UPDATE) orders this against a worker finishing the job; an image the
-     * worker is storing right now is locked by it, so it ends either stored or removed, never half.
-     */
+    /** queued/processing → cancelled (packages/domain); its uploads not yet stored are removed after the commit. */
     async cancel(p: Principal, id: string, meta: RequestMeta, log: Log) {
-      await withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const [job] = await tx.$queryRaw<{ status: string }[]>`
-          SELECT status FROM scan_jobs WHERE id = ${id}::uuid AND (${ownerFilter(p)}::text IS NULL OR customer_id = ${ownerFilter(p)})
-             FOR NO KEY UPDATE`
-        if (!job) throw new AppError('NOT_FOUND', 'Job not found.')
-        if (job.status !== 'queued' && job.status !== 'processing') throw new AppError('CONFLICT', `A ${job.status} job cannot be cancelled.`)
-        await tx.scanJob.update({ where: { id }, data: { status: 'cancelled', finishedAt: new Date() } })
-        const { count } = await tx.scanImage.deleteMany({ where: { jobId: id, status: 'quarantined' } })
-        await recordDeletions(tx, [quarantinePrefix(id)], 'job.cancelled')
-        await writeAudit(tx, { ...auditActor(p), action: 'job.cancelled', targetType: 'scan_job', targetId: id, ...meta, details: { from: job.status, uploadsRemoved: count } })
-      })
-      drainSoon([quarantinePrefix(id)], id, log)
-      return { id, status: 'cancelled' as const }
+      const { status, removeKeys } = await withTx(db.prisma, dbContextOf(p), (tx) => cancelScanJob(tx, id, ownerFilter(p), auditActor(p), meta))
+      drainSoon(removeKeys, id, log)
+      return { id, status }
     },
 
-    /**
-     * Deletes the job and its images; the audit trail stays. Every object it ever had (its
-     * quarantine, its stored scans) is recorded in the deletion outbox in the same transaction
-     * and removed right after the commit — or, if storage is down, by the worker's retries.
-     * FOR UPDATE waits for a worker storing one of its images (it holds a KEY SHARE lock on the
-     * row while it writes), so no object can be written after the delete commits.
-     */
+    /** Deletes the customer's job and its images (the audit trail stays); its objects go after the commit. */
     async remove(p: Principal, id: string, meta: RequestMeta, log: Log) {
-      const keys = await withTx(db.prisma, dbContextOf(p), async (tx) => {
-        const [job] = await tx.$queryRaw<{ status: string; customer_id: string }[]>`
-          SELECT status, customer_id FROM scan_jobs WHERE id = ${id}::uuid AND customer_id = ${p.actorId} FOR UPDATE`
-        if (!job) throw new AppError('NOT_FOUND', 'Job not found.')
-        if (job.status === 'processing') throw new AppError('CONFLICT', 'The job is being processed; cancel it first.')
-        const imageCount = await tx.scanImage.count({ where: { jobId: id } })
-        await tx.scanJob.delete({ where: { id } })
-        const keys = [quarantinePrefix(id), scanPrefix(job.customer_id, id)]
-        await recordDeletions(tx, keys, 'job.deleted')
-        await writeAudit(tx, { ...auditActor(p), action: 'job.deleted', targetType: 'scan_job', targetId: id, ...meta, details: { imageCount, status: job.status } })
-        return keys
-      })
+      const keys = await withTx(db.prisma, dbContextOf(p), (tx) => deleteScanJob(tx, id, p.actorId, meta))
       drainSoon(keys, id, log)
     },
 
@@ -180,7 +143,7 @@ export function createScanJobService(deps: { db: Database; store: ObjectStore })
           select: { status: true, storageKey: true, originalFilename: true, customerId: true },
         })
         if (!image) throw new AppError('NOT_FOUND', 'Image not found.')
-        if (image.status !== 'stored' || !image.storageKey) throw new AppError('CONFLICT', 'The image is not stored yet.')
+        if (!isImageStored(image.status) || !image.storageKey) throw new AppError('CONFLICT', 'The image is not stored yet.')
         const expiresIn = 300
         const url = await store.presignGet(image.storageKey, expiresIn, image.originalFilename)
         await writeAudit(tx, {

@@ -1,130 +1,107 @@
-import { drainDeletions, isUniqueViolation, recordUploadIntent, withTx, writeAudit, type Database } from '@printforge/db'
+import { randomUUID } from 'node:crypto'
+import { drainDeletions, recordUploadIntent, withTx, type Database, type Tx } from '@printforge/db'
+import { createIdempotently, createScanJob, hasIdempotencyKey } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
-import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
+import { quarantinePrefix, type WatchedStore } from '@printforge/storage'
 import type { IngestedUpload } from '../lib/upload/ingest.js'
 import type { Principal } from '../lib/principal.js'
-import { remember, replayFor, type StoredResponse } from './idempotency.js'
 import { lockQuota, quotaOf } from './quota.service.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { EnqueueAfterCommit, Log, RequestMeta } from './types.js'
 
 /** Longer than any upload may take (server.ts: requestTimeout 15 min). */
 const UPLOAD_INTENT_DUE_MS = 30 * 60_000
 
-export interface CreatedJob {
-  id: string
-  status: 'queued'
-  imageCount: number
-  createdAt: string
+export interface ScanUploadRequest {
+  /** Idempotency-Key, validated. */
+  key: string | undefined
+  /** Whose upload slots it takes (the principal, or the client address: lib/client-key.ts). */
+  slotKey: string
+  /** Reads and validates the body, storing each file under the job's quarantine prefix unless told not to. */
+  read(jobId: string, options: { storeObjects: boolean }): Promise<IngestedUpload>
+}
+
+export interface ScanUploadDeps {
+  db: Pick<Database, 'prisma'>
+  store: Pick<WatchedStore, 'deleteKeys' | 'listKeys' | 'health'>
+  /** Takes one of the actor's upload slots (429 when none is free); returns its release. */
+  takeSlot(slotKey: string): Promise<() => Promise<void>>
+  enqueue: EnqueueAfterCommit
+  defaultQuota: number
+  log: Log
 }
 
 /**
- * Commits an ingested upload: quota (under a per-customer lock), the job and image rows, the
- * idempotency record and the audit rows, in one transaction. Returns the answer to send;
- * `created` is false when an earlier request with the same Idempotency-Key is replayed.
+ * POST /jobs/create (docs/product.md §4.2): quota, the upload, the job and its audit rows, the
+ * idempotent answer and the ingest job — one flow, in this order:
+ * 1. storage known down → 503 before a byte is read; a free upload slot, else 429;
+ * 2. quota spent → 403 before the body is read; the upload's intent goes into the deletion
+ *    outbox, so its objects cannot outlive a crash of this process;
+ * 3. the body streams into quarantine (a replayed request is validated and hashed, not stored);
+ * 4. one transaction: quota under a per-customer lock, the rows, the remembered answer, audit;
+ * 5. the ingest job after the commit. A refused or replayed upload leaves nothing behind.
  */
-export function createScanUploadService(deps: { db: Database; store: ObjectStore; defaultQuota: number }) {
+export function createScanUploadService(deps: ScanUploadDeps) {
   const { db, store } = deps
 
-  async function commit(p: Principal, jobId: string, upload: IngestedUpload, key: string | undefined, meta: RequestMeta) {
+  /** Settles the upload's intent: whatever it stored goes now (or, if storage fails, by the worker's sweep). */
+  const abandon = (jobId: string) => drainDeletions(db.prisma, store, { keys: [quarantinePrefix(jobId)] })
+
+  async function begin(p: Principal, jobId: string) {
+    await withCustomer(p, async (tx) => {
+      const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
+      if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
+      await recordUploadIntent(tx, quarantinePrefix(jobId), jobId, UPLOAD_INTENT_DUE_MS)
+    })
+  }
+  const context = (p: Principal) => ({ actorId: p.actorId, role: 'customer' as const })
+  const withCustomer = <T>(p: Principal, fn: (tx: Tx) => Promise<T>) => withTx(db.prisma, context(p), fn)
+
+  function validate(upload: IngestedUpload) {
     const title = upload.title?.trim() ?? ''
     if (title.length < 1 || title.length > 120) throw new AppError('VALIDATION_FAILED', 'title must be 1–120 characters.')
     if ((upload.notes?.length ?? 0) > 2_000) throw new AppError('VALIDATION_FAILED', 'notes must be at most 2,000 characters.')
     if (upload.images.length === 0) throw new AppError('VALIDATION_FAILED', 'At least one image is required in "images".')
+    return title
+  }
 
-    return withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, async (tx) => {
-      if (key) {
-        const replay = await replayFor(tx, p.actorId, key, upload.requestHash)
-        if (replay) return { created: false, response: replay }
-      }
+  function commit(p: Principal, jobId: string, upload: IngestedUpload, key: string | undefined, meta: RequestMeta) {
+    const title = validate(upload)
+    return createIdempotently(db.prisma, context(p), { actorId: p.actorId, key, requestHash: upload.requestHash }, async (tx) => {
       await lockQuota(tx, p.actorId)
       const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
       if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
-      const job = await tx.scanJob.create({
-        data: {
-          id: jobId,
-          customerId: p.actorId,
-          title,
-          notes: upload.notes ?? null,
-          imageCount: upload.images.length,
-          images: {
-            createMany: {
-              data: upload.images.map((i) => ({
-                id: i.id,
-                customerId: p.actorId,
-                originalFilename: i.originalFilename,
-                contentType: i.contentType,
-                bytes: i.bytes,
-                width: i.width,
-                height: i.height,
-                sha256: i.sha256,
-                quarantineKey: i.quarantineKey,
-              })),
-            },
-          },
-        },
-        select: { id: true, createdAt: true, imageCount: true },
-      })
-      const response: StoredResponse = {
-        statusCode: 202,
-        body: { job: { id: job.id, status: 'queued', imageCount: job.imageCount, createdAt: job.createdAt.toISOString() } },
-      }
-      if (key) await remember(tx, p.actorId, key, upload.requestHash, response)
-      // Audit rows last: the chain-head lock is then held only until the commit.
-      await writeAudit(tx, { actorType: 'customer', actorId: p.actorId, action: 'job.created', targetType: 'scan_job', targetId: job.id, ...meta, details: { imageCount: job.imageCount } })
-      for (const image of upload.images) {
-        await writeAudit(tx, {
-          actorType: 'customer',
-          actorId: p.actorId,
-          action: 'file.uploaded',
-          targetType: 'scan_image',
-          targetId: image.id,
-          ...meta,
-          details: { jobId: job.id, bytes: image.bytes, sha256: image.sha256, contentType: image.contentType },
-        })
-      }
-      return { created: true, response }
+      const job = await createScanJob(tx, { id: jobId, customerId: p.actorId, title, notes: upload.notes ?? null, images: upload.images }, meta)
+      const body = { job: { id: job.id, status: job.status, imageCount: job.imageCount, createdAt: job.createdAt.toISOString() } }
+      return { response: { statusCode: 202, body }, result: job.id }
     })
   }
 
   return {
-    /**
-     * Before the body is read: 403 when the quota is spent; else records the upload's intent in
-     * the deletion outbox (due after any upload could have ended: the request timeout is 15 min).
-     */
-    async begin(p: Principal, jobId: string) {
-      await withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, async (tx) => {
-        const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
-        if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
-        await recordUploadIntent(tx, quarantinePrefix(jobId), jobId, UPLOAD_INTENT_DUE_MS)
-      })
-    },
+    /** Step 2 alone (tests simulate a process that died mid-upload with it). */
+    begin,
 
-    /**
-     * The upload will not become a job (refused, or an idempotent replay): its intent is settled
-     * now — whatever it stored is removed and the outbox row goes — so a refused request leaves
-     * no trace. If storage fails meanwhile, the row stays and the worker's sweep finishes the job.
-     */
-    async abandon(jobId: string) {
-      await drainDeletions(db.prisma, store, { keys: [quarantinePrefix(jobId)] })
-    },
-
-    /**
-     * Commits, or on any failure deletes the objects the upload stored: nothing of a refused
-     * request stays in quarantine. A concurrent twin with the same key loses the unique race and
-     * replays the winner's answer.
-     */
-    async create(p: Principal, jobId: string, upload: IngestedUpload, key: string | undefined, meta: RequestMeta) {
+    async submit(p: Principal, request: ScanUploadRequest, meta: RequestMeta) {
+      // Known down: refuse before reading a byte rather than stream into a failure.
+      if (!store.health.up) throw new AppError('UNAVAILABLE', 'File storage is unavailable; retry shortly.')
+      const release = await deps.takeSlot(request.slotKey)
+      const jobId = randomUUID()
+      let begun = false
+      let upload: IngestedUpload | undefined
       try {
-        const result = await commit(p, jobId, upload, key, meta)
-        if (!result.created) await store.deleteKeys(upload.storedKeys)
-        return result
+        await begin(p, jobId)
+        begun = true
+        const replaying = request.key ? await hasIdempotencyKey(db.prisma, context(p), p.actorId, request.key) : false
+        upload = await request.read(jobId, { storeObjects: !replaying })
+        const outcome = await commit(p, jobId, upload, request.key, meta)
+        if (outcome.created) await deps.enqueue('scan.ingest', { scanJobId: jobId }, jobId)
+        else await abandon(jobId)
+        return outcome.response
       } catch (err) {
-        await store.deleteKeys(upload.storedKeys).catch(() => {})
-        if (key && isUniqueViolation(err)) {
-          const replay = await withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, (tx) => replayFor(tx, p.actorId, key, upload.requestHash))
-          if (replay) return { created: false, response: replay }
-        }
+        if (upload) await store.deleteKeys(upload.storedKeys).catch(() => {})
+        if (begun) await abandon(jobId).catch((e: unknown) => deps.log.warn({ err: e, jobId }, 'refused upload: clean-up left to the worker'))
         throw err
+      } finally {
+        await release()
       }
     },
   }

@@ -2,7 +2,7 @@ import { revokeTokens, withTx, writeAudit, type Database, type StaffRole } from 
 import { AppError } from '@printforge/errors'
 import type { Principal } from '../lib/principal.js'
 import type { RoleCache } from '../lib/role-cache.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { RequestMeta } from './types.js'
 
 const toView = (s: { userId: string; role: StaffRole; grantedBy: string; createdAt: Date; updatedAt: Date }) => ({
   ...s,

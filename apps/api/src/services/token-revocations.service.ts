@@ -1,7 +1,7 @@
 import { revokeTokens, withTx, type Database } from '@printforge/db'
 import { auditActor, type Principal } from '../lib/principal.js'
 import type { RoleCache } from '../lib/role-cache.js'
-import type { RequestMeta } from './scan-jobs.service.js'
+import type { RequestMeta } from './types.js'
 
 export interface RevocationTarget {
   actorType: 'customer' | 'user'

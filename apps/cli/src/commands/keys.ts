@@ -1,5 +1,6 @@
 import { withTx, writeAudit } from '@printforge/db'
-import { decryptAccessCode, encryptAccessCode, needsRotation, parsePrinterKeys } from '@printforge/printer-keys'
+import { resealAccessCodes } from '@printforge/domain'
+import { parsePrinterKeys } from '@printforge/printer-keys'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
 import { opsActor, opsContext } from '../ops-context.js'
@@ -15,23 +16,12 @@ export const keysCommand: Command = async (args, config, print) => {
   const keyring = parsePrinterKeys(config.PRINTER_KEYS)
   return withAppDatabase(config, (db) =>
     withTx(db, opsContext(), async (tx) => {
-      const printers = await tx.printer.findMany({
-        select: { id: true, serial: true, accessCodeCiphertext: true, accessCodeNonce: true, accessCodeKeyId: true },
-      })
-      const stale = printers.filter((p) => needsRotation(keyring, { keyId: p.accessCodeKeyId }))
-      for (const p of stale) {
-        const code = decryptAccessCode(keyring, { ciphertext: Buffer.from(p.accessCodeCiphertext), nonce: Buffer.from(p.accessCodeNonce), keyId: p.accessCodeKeyId }, p.serial)
-        const sealed = encryptAccessCode(keyring, code, p.serial)
-        await tx.printer.update({
-          where: { id: p.id },
-          data: { accessCodeCiphertext: new Uint8Array(sealed.ciphertext), accessCodeNonce: new Uint8Array(sealed.nonce), accessCodeKeyId: sealed.keyId },
-        })
-      }
+      const { resealed, total } = await resealAccessCodes(tx, keyring)
       await writeAudit(tx, {
         actorType: 'system', actorId: opsActor(), action: 'keys.rotated', targetType: 'printer_keys',
-        details: { toKeyId: keyring.currentKeyId, reencrypted: stale.length, total: printers.length },
+        details: { toKeyId: keyring.currentKeyId, reencrypted: resealed, total },
       })
-      print(`Re-encrypted ${stale.length} of ${printers.length} access code(s) under key ${keyring.currentKeyId}.`)
+      print(`Re-encrypted ${resealed} of ${total} access code(s) under key ${keyring.currentKeyId}.`)
       return 0
     }, { timeoutMs: 120_000 }),
   )

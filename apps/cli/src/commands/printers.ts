@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util'
-import { SYSTEM_CONTEXT, withTx, writeAudit, type BambuModel } from '@printforge/db'
-import { encryptAccessCode, isPrivatePrinterHost, parsePrinterKeys } from '@printforge/printer-keys'
+import { SYSTEM_CONTEXT, withTx, type BambuModel } from '@printforge/db'
+import { PRINTER_MODELS, upsertPrinter } from '@printforge/domain'
+import { isPrivatePrinterHost, parsePrinterKeys } from '@printforge/printer-keys'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
 import { opsActor, opsContext } from '../ops-context.js'
 
-const MODELS: readonly BambuModel[] = ['X1C', 'X1E', 'P1P', 'P1S', 'A1', 'A1MINI', 'H2D']
+const MODELS = PRINTER_MODELS
 
 /**
  * `printers add` registers a printer, or updates the one with that serial (host, ports, access
@@ -34,22 +35,12 @@ export const printersCommand: Command = async (args, config, print) => {
   const ports = [Number(values['mqtt-port']), Number(values['ftps-port'])]
   if (!ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) throw new UsageError('printers add: ports must be 1–65535')
   if (!config.PRINTER_KEYS) throw new Error('PRINTER_KEYS is required to store an access code')
-  const sealed = encryptAccessCode(parsePrinterKeys(config.PRINTER_KEYS), accessCode, serial)
-  const columns = {
-    name, host, mqttPort: ports[0] as number, ftpsPort: ports[1] as number,
-    accessCodeCiphertext: new Uint8Array(sealed.ciphertext), accessCodeNonce: new Uint8Array(sealed.nonce), accessCodeKeyId: sealed.keyId,
-  }
+  const keyring = parsePrinterKeys(config.PRINTER_KEYS)
+  const registration = { name, model: model as BambuModel, serial, host, accessCode, mqttPort: ports[0] as number, ftpsPort: ports[1] as number }
   return withAppDatabase(config, (db) =>
     withTx(db, opsContext(), async (tx) => {
-      const existing = await tx.printer.findUnique({ where: { serial }, select: { id: true } })
-      const printer = existing
-        ? await tx.printer.update({ where: { serial }, data: columns, select: { id: true } })
-        : await tx.printer.create({ data: { ...columns, serial, model: model as BambuModel, status: { create: {} } }, select: { id: true } })
-      await writeAudit(tx, {
-        actorType: 'system', actorId: opsActor(), action: existing ? 'printer.updated' : 'printer.registered', targetType: 'printer', targetId: printer.id,
-        details: existing ? { fields: ['accessCode', 'ftpsPort', 'host', 'mqttPort', 'name'], via: 'cli' } : { name, model, serial, host, via: 'cli' },
-      })
-      print(`${existing ? 'Updated' : 'Registered'} ${model} ${serial} at ${host} (id ${printer.id}).`)
+      const printer = await upsertPrinter(tx, keyring, registration, { actorType: 'system', actorId: opsActor() }, {}, 'cli')
+      print(`${printer.created ? 'Registered' : 'Updated'} ${model} ${serial} at ${host} (id ${printer.id}).`)
       return 0
     }),
   )

@@ -4,6 +4,7 @@
 // rows older than AUDIT_RETENTION_DAYS are exported and pruned by the database function that
 // re-anchors the chain.
 import { drainDeletions, recordDeletions, SYSTEM_CONTEXT, withTx, writeAudit, type Db } from '@printforge/db'
+import { PRINT_TERMINAL, SCAN_TERMINAL } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import { quarantinePrefix, scanPrefix, type ObjectStore } from '@printforge/storage'
 import { pruneAudit } from '../audit-prune.js'
@@ -37,7 +38,7 @@ const old = (cutoff: Date) => ({ OR: [{ finishedAt: { lt: cutoff } }, { finished
 async function deleteScanBatch(deps: RetentionDeps, cutoff: Date): Promise<number> {
   const jobs = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
     tx.scanJob.findMany({
-      where: { status: { in: ['stored', 'failed', 'cancelled'] }, ...old(cutoff) },
+      where: { status: { in: [...SCAN_TERMINAL] }, ...old(cutoff) },
       select: { id: true, status: true, customerId: true, imageCount: true },
       take: BATCH,
     }),
@@ -61,7 +62,7 @@ async function deleteScanBatch(deps: RetentionDeps, cutoff: Date): Promise<numbe
 async function deletePrintBatch(deps: RetentionDeps, cutoff: Date): Promise<number> {
   const jobs = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
     tx.manufacturingJob.findMany({
-      where: { status: { in: ['completed', 'failed', 'cancelled'] }, ...old(cutoff) },
+      where: { status: { in: [...PRINT_TERMINAL] }, ...old(cutoff) },
       select: { id: true, status: true, fileKey: true },
       take: BATCH,
     }),

@@ -6,12 +6,13 @@
 // 2. drains the deletion outbox: objects of deleted or cancelled rows that storage did not remove
 //    at the time (it was down, or the process died right after the commit).
 import { drainDeletions, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { countPrintRequeue, countScanRequeue, printJobsAwaitingDispatch, scanJobsAwaitingIngest } from '@printforge/domain'
 import { hasLiveJob, requeueMissing, type QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
 import type { ObjectStore } from '@printforge/storage'
 import type { Queue } from 'bullmq'
 import type { Handler } from '../processor.js'
-import { failJob } from '../printers/transitions.js'
+import { failJob } from '../printers/job-moves.js'
 import { giveUp } from '../scans/job-state.js'
 
 export interface SweepDeps {
@@ -46,12 +47,8 @@ export function createSweep(deps: SweepDeps): Handler<'maintenance.sweep'> {
 
 async function requeueStuck(deps: SweepDeps) {
   const cutoff = new Date(Date.now() - deps.minAgeMs)
-  const select = { id: true, requeues: true }
   const [scans, prints] = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
-    Promise.all([
-      tx.scanJob.findMany({ where: { status: { in: ['queued', 'processing'] }, updatedAt: { lt: cutoff } }, select, take: 1000 }),
-      tx.manufacturingJob.findMany({ where: { status: { in: ['queued', 'uploading', 'starting'] }, updatedAt: { lt: cutoff } }, select, take: 1000 }),
-    ]),
+    Promise.all([scanJobsAwaitingIngest(tx, cutoff, 1000), printJobsAwaitingDispatch(tx, cutoff, 1000)]),
   )
   let requeued = 0
   let gaveUp = 0
@@ -68,7 +65,7 @@ async function requeueStuck(deps: SweepDeps) {
     if (await hasLiveJob(deps.queues, 'print.dispatch', id)) continue
     if (requeues >= MAX_REQUEUES) {
       const reason = `Dispatch was re-enqueued ${requeues} times without finishing.`
-      if (await failJob(deps.db, id, 'RETRIES_EXHAUSTED', reason, {}, ['queued', 'uploading', 'starting'])) gaveUp++
+      if (await failJob(deps.db, id, 'RETRIES_EXHAUSTED', reason, {}, 'failDispatch')) gaveUp++
     } else if (await requeueMissing(deps.queues, 'print.dispatch', { manufacturingJobId: id }, id)) {
       await countRequeue(deps.db, 'print', id)
       requeued++
@@ -79,9 +76,5 @@ async function requeueStuck(deps: SweepDeps) {
 }
 
 function countRequeue(db: Db, kind: 'scan' | 'print', id: string) {
-  return withTx(db, SYSTEM_CONTEXT, (tx) =>
-    kind === 'scan'
-      ? tx.scanJob.updateMany({ where: { id }, data: { requeues: { increment: 1 } } })
-      : tx.manufacturingJob.updateMany({ where: { id }, data: { requeues: { increment: 1 } } }),
-  )
+  return withTx(db, SYSTEM_CONTEXT, (tx) => (kind === 'scan' ? countScanRequeue(tx, id) : countPrintRequeue(tx, id)))
 }

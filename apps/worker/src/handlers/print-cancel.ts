@@ -3,6 +3,7 @@
 // after this ran is stopped by the dispatcher (confirmStart) or the PrintFollower.
 import { BUSY_STATES } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { cancelledPrintToStop } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { Handler } from '../processor.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
@@ -17,11 +18,8 @@ export interface CancelDeps {
 
 export function createPrintCancel(deps: CancelDeps): Handler<'print.cancel'> {
   return async ({ manufacturingJobId }, ctx) => {
-    const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
-      tx.manufacturingJob.findUnique({ where: { id: manufacturingJobId }, select: { status: true, printerId: true, taskId: true } }),
-    )
-    // Only a cancelled job that got as far as a task id can have a print to stop.
-    if (!job || job.status !== 'cancelled' || !job.printerId || job.taskId === null) return
+    const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) => cancelledPrintToStop(tx, manufacturingJobId))
+    if (!job) return
     const ours = String(job.taskId)
     const printer = await deps.manager.waitFor(job.printerId, isReady, deps.readyTimeoutMs, ctx.signal)
     const running = () => printer.session.status.taskId === ours && BUSY_STATES.has(printer.session.status.gcodeState ?? '')

@@ -3,11 +3,11 @@
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
 import { BambuCommandError, BambuUploadError } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { dispatchStep, holdsClaim, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
 import type { Handler, JobContext } from '../processor.js'
-import { claimPrinter, type ClaimHooks } from '../printers/claim.js'
 import { IDLE_STATES, isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
 import { confirmStart, RetryableDispatchError, sendAndConfirm, type StartDeps } from '../printers/start-print.js'
-import { failJob } from '../printers/transitions.js'
+import { claim as claimFor, failJob } from '../printers/job-moves.js'
 import { ModelIntegrityError, uploadModel, type UploadDeps } from '../printers/upload-model.js'
 
 export interface DispatchDeps extends StartDeps, UploadDeps {
@@ -18,26 +18,18 @@ export interface DispatchDeps extends StartDeps, UploadDeps {
   claimHooks?: ClaimHooks
 }
 
-type JobRow = NonNullable<Awaited<ReturnType<typeof loadJob>>>
+type JobRow = DispatchJob
 
-const loadJob = (db: Db, id: string) =>
-  withTx(db, SYSTEM_CONTEXT, (tx) =>
-    tx.manufacturingJob.findUnique({
-      where: { id },
-      select: {
-        id: true, status: true, printerId: true, requestedModel: true, plate: true, useAms: true, amsMapping: true,
-        bedLeveling: true, timelapse: true, fileKey: true, fileName: true, fileBytes: true, fileSha256: true, taskId: true,
-      },
-    }),
-  )
+const loadJob = (db: Db, id: string) => withTx(db, SYSTEM_CONTEXT, (tx) => loadPrintJobForDispatch(tx, id))
 
 export function createPrintDispatch(deps: DispatchDeps): Handler<'print.dispatch'> {
   return async ({ manufacturingJobId }, ctx) => {
     const job = await loadJob(deps.db, manufacturingJobId)
     if (!job) return
     try {
-      if (job.status === 'queued' || job.status === 'uploading') await dispatch(deps, job, ctx)
-      else if (job.status === 'starting' && job.printerId && job.taskId !== null) {
+      const step = dispatchStep(job.status)
+      if (step === 'dispatch') await dispatch(deps, job, ctx)
+      else if (step === 'confirm' && job.printerId && job.taskId !== null) {
         // An earlier attempt recorded a task id: it may have sent. Confirm only, never resend.
         await confirmStart(deps, job.id, job.printerId, job.taskId, ctx.signal)
       }
@@ -49,7 +41,7 @@ export function createPrintDispatch(deps: DispatchDeps): Handler<'print.dispatch
         const code = err instanceof RetryableDispatchError ? err.code : err instanceof BambuUploadError ? `UPLOAD_${err.code}` : permanent ? 'MODEL_MISMATCH' : 'DISPATCH_FAILED'
         const reason = err instanceof Error ? err.message : 'dispatch failed'
         // A job that may have been sent is only failed from `starting`; printing jobs are the follower's.
-        await failJob(deps.db, job.id, code, reason.slice(0, 500), { attempt: ctx.attempt }, ['queued', 'uploading', 'starting'])
+        await failJob(deps.db, job.id, code, reason.slice(0, 500), { attempt: ctx.attempt }, 'failDispatch')
         return
       }
       throw err
@@ -76,7 +68,7 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
       return null
     }
     // Our own claim from an earlier attempt (status uploading) stands; otherwise claim now.
-    if (job.status === 'uploading') return printer
+    if (holdsClaim(job.status)) return printer
     return (await claim(deps, job.id, printer)) ? printer : null
   }
   if (!job.requestedModel) {
@@ -137,7 +129,7 @@ function assertSendable(printer: ManagedPrinter): void {
 
 /** true when claimed; false when the job moved on; throws (retry) when another job holds it. */
 async function claim(deps: DispatchDeps, jobId: string, printer: ManagedPrinter): Promise<boolean> {
-  const result = await claimPrinter(deps.db, jobId, printer.info.id, deps.claimHooks)
+  const result = await claimFor(deps.db, jobId, printer.info.id, deps.claimHooks)
   if (result === 'claimed') return true
   if (result === 'job_moved') return false
   throw new RetryableDispatchError(result === 'printer_missing' ? 'PRINTER_REMOVED' : 'PRINTER_BUSY', `printer ${printer.info.name} is ${result.replace(/_/g, ' ')}`)

@@ -3,6 +3,7 @@
 // object goes. A bad image fails alone. Idempotent: stored images are skipped on a re-run, object
 // keys are deterministic (a re-put overwrites, never duplicates), row updates are conditional.
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { isPendingImage, loadScanJobForIngest, SCAN_BUSY, SCAN_CANCELLED, SCAN_TERMINAL } from '@printforge/domain'
 import type { Handler } from '../processor.js'
 import { clearQuarantine, discardUploads, finish, giveUp, startProcessing, statusOf, type ScanDeps } from '../scans/job-state.js'
 import { ingestImage } from '../scans/store-image.js'
@@ -11,24 +12,19 @@ export type { ScanDeps }
 
 export function createScanIngest(deps: ScanDeps): Handler<'scan.ingest'> {
   return async ({ scanJobId }, ctx) => {
-    const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
-      tx.scanJob.findUnique({
-        where: { id: scanJobId },
-        select: { id: true, customerId: true, status: true, images: { select: { id: true, status: true, quarantineKey: true }, orderBy: { id: 'asc' } } },
-      }),
-    )
+    const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) => loadScanJobForIngest(tx, scanJobId))
     // Deleted: the delete's outbox removes every object the job had.
     if (!job) return
-    if (job.status === 'cancelled') return discardUploads(deps, job.id)
+    if (job.status === SCAN_CANCELLED) return discardUploads(deps, job.id)
     // Finished by an attempt that died before clearing quarantine: only the clean-up is left.
-    if (job.status === 'stored' || job.status === 'failed') return clearQuarantine(deps, job.id)
+    if (SCAN_TERMINAL.includes(job.status)) return clearQuarantine(deps, job.id)
     if (!(await startProcessing(deps.db, job.id))) return afterCancel(deps, job.id)
     try {
       for (const image of job.images) {
-        if (image.status !== 'quarantined') continue
+        if (!isPendingImage(image.status)) continue
         if (ctx.signal.aborted) throw ctx.signal.reason
         // Cheap check first: a cancelled job should not cost another decode.
-        if ((await statusOf(deps.db, job.id)) !== 'processing') return afterCancel(deps, job.id)
+        if ((await statusOf(deps.db, job.id)) !== SCAN_BUSY) return afterCancel(deps, job.id)
         if ((await ingestImage(deps, job, image)) === 'gone') return afterCancel(deps, job.id)
       }
       await finish(deps, job.id)
@@ -43,5 +39,5 @@ export function createScanIngest(deps: ScanDeps): Handler<'scan.ingest'> {
 
 /** The job left `processing` under us: cancelled (discard its uploads) or deleted (nothing left to do). */
 async function afterCancel(deps: ScanDeps, jobId: string): Promise<void> {
-  if ((await statusOf(deps.db, jobId)) === 'cancelled') await discardUploads(deps, jobId)
+  if ((await statusOf(deps.db, jobId)) === SCAN_CANCELLED) await discardUploads(deps, jobId)
 }

@@ -3,8 +3,9 @@
 import { EventEmitter } from 'node:events'
 import { createPrinterSession, type BambuModel as ClientModel, type BambuPrinter, type BambuSessionOptions, type ConnectionState, type PrinterStatus } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type BambuModel, type Db } from '@printforge/db'
+import { printersWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
-import { decryptAccessCode, type PrinterKeyring } from '@printforge/printer-keys'
+import type { PrinterKeyring } from '@printforge/printer-keys'
 
 /** A printer's connection facts: never its access code. */
 export interface PrinterInfo {
@@ -95,26 +96,18 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
     })
     if (changed.length === 0) return
     // Secrets are read only for the printers about to (re)connect, and decrypted right here.
-    const secrets = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) =>
-      tx.printer.findMany({
-        where: { id: { in: changed.map((r) => r.id) } },
-        select: { id: true, serial: true, updatedAt: true, accessCodeCiphertext: true, accessCodeNonce: true, accessCodeKeyId: true },
-      }),
-    )
+    const secrets = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => printersWithSecret(tx, this.o.keyring, changed.map((r) => r.id)))
     for (const info of changed) {
       const secret = secrets.find((s) => s.id === info.id && key(s) === key(info))
       if (!secret || this.closed) continue
       const previous = this.printers.get(info.id)
       if (previous) await this.remove(info.id, previous, 'printer changed')
-      let accessCode: string
-      try {
-        accessCode = decryptAccessCode(this.o.keyring, { ciphertext: Buffer.from(secret.accessCodeCiphertext), nonce: Buffer.from(secret.accessCodeNonce), keyId: secret.accessCodeKeyId }, secret.serial)
-      } catch (err) {
+      if ('error' in secret) {
         this.broken.add(key(info))
-        this.o.log.error({ printerId: info.id, serial: info.serial, err: (err as Error).message }, 'cannot decrypt the printer access code; not connecting')
+        this.o.log.error({ printerId: info.id, serial: info.serial, err: secret.error }, 'cannot decrypt the printer access code; not connecting')
         continue
       }
-      this.add(info, accessCode)
+      this.add(info, secret.accessCode)
     }
   }
 
@@ -189,4 +182,4 @@ export class WaitTimeout extends Error {}
 export const isReady = (p: ManagedPrinter) => p.session.state === 'online' && p.session.status.gcodeState !== null
 
 /** States in which a new print may be sent (PRODUCT §4.5); anything else, unknown included, is busy. */
-export const IDLE_STATES: ReadonlySet<string> = new Set(['IDLE', 'FINISH', 'FAILED'])
+export { IDLE_STATES } from '@printforge/bambu'

@@ -3,14 +3,16 @@
 // several worker processes following the same printer still move each job exactly once.
 import { BUSY_STATES, USER_ACTION_CODES, type PrinterStatus } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { followedPrintJobs, isPrinting, recordPrintProgress } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import { isReady, type PrinterManager } from './manager.js'
-import { failJob, transition } from './transitions.js'
+import { failJob, move } from './job-moves.js'
 
 interface Followed {
   jobId: string
   taskId: number
-  status: 'printing' | 'cancelled'
+  /** false: the job was cancelled and its print is watched so it can be stopped. */
+  printing: boolean
   /** When the printer was first seen reporting another task while this one should run. */
   mismatchSince: number | null
   progress: number
@@ -52,28 +54,18 @@ export class PrintFollower {
 
   /** Reloads the printing (and recently cancelled) jobs, then evaluates every followed printer. */
   async refresh(): Promise<void> {
-    const rows = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) =>
-      tx.manufacturingJob.findMany({
-        where: {
-          printerId: { not: null },
-          taskId: { not: null },
-          OR: [{ status: 'printing' }, { status: 'cancelled', finishedAt: { gt: new Date(Date.now() - CANCEL_WATCH_MS) } }],
-        },
-        select: { id: true, printerId: true, taskId: true, status: true, progress: true },
-        orderBy: { updatedAt: 'asc' },
-      }),
-    )
+    const rows = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => followedPrintJobs(tx, new Date(Date.now() - CANCEL_WATCH_MS)))
     const next = new Map<string, Followed>()
     for (const row of rows) {
       if (!row.printerId || row.taskId === null) continue
       const previous = this.followed.get(row.printerId)
       const same = previous?.jobId === row.id ? previous : null
       // A printing job wins over a cancelled one on the same printer.
-      if (next.get(row.printerId)?.status === 'printing' && row.status !== 'printing') continue
+      if (next.get(row.printerId)?.printing && !isPrinting(row.status)) continue
       next.set(row.printerId, {
         jobId: row.id,
         taskId: row.taskId,
-        status: row.status as Followed['status'],
+        printing: isPrinting(row.status),
         mismatchSince: same?.mismatchSince ?? null,
         progress: same?.progress ?? row.progress,
         progressWrittenAt: same?.progressWrittenAt ?? 0,
@@ -107,7 +99,7 @@ export class PrintFollower {
     if (!f || !printer || !isReady(printer)) return
     const s = printer.session.status
     const ours = s.taskId === String(f.taskId)
-    if (f.status === 'cancelled') {
+    if (!f.printing) {
       if (ours && BUSY_STATES.has(s.gcodeState ?? '') && Date.now() - f.stopSentAt > 10_000) {
         f.stopSentAt = Date.now()
         this.o.log.info({ printerId, manufacturingJobId: f.jobId }, 'stopping the print of a cancelled job')
@@ -118,20 +110,17 @@ export class PrintFollower {
     if (!ours) return this.onMismatch(printerId, f, s)
     f.mismatchSince = null
     if (s.gcodeState === 'FINISH') {
-      await transition(this.o.db, {
-        jobId: f.jobId, from: ['printing'], to: 'completed',
-        data: { progress: 100, finishedAt: new Date() }, details: { printerId, taskId: f.taskId }, audit: 'manufacturing.completed',
-      })
+      await move(this.o.db, 'complete', { jobId: f.jobId, data: { progress: 100, finishedAt: new Date() }, details: { printerId, taskId: f.taskId } })
       this.followed.delete(printerId)
     } else if (s.gcodeState === 'FAILED') {
       const { code, reason } = describeFailure(s)
-      await failJob(this.o.db, f.jobId, code, reason, { printerId, taskId: f.taskId }, ['printing'])
+      await failJob(this.o.db, f.jobId, code, reason, { printerId, taskId: f.taskId }, 'failPrint')
       this.followed.delete(printerId)
     } else if (s.progressPercent !== null && s.progressPercent !== f.progress && Date.now() - f.progressWrittenAt >= this.o.progressThrottleMs) {
       const progress = Math.max(0, Math.min(100, Math.round(s.progressPercent)))
       f.progress = progress
       f.progressWrittenAt = Date.now()
-      await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => tx.manufacturingJob.updateMany({ where: { id: f.jobId, status: 'printing' }, data: { progress } }))
+      await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => recordPrintProgress(tx, f.jobId, progress))
     }
   }
 
@@ -141,7 +130,7 @@ export class PrintFollower {
     await failJob(
       this.o.db, f.jobId, 'TASK_LOST',
       `The printer reports task ${s.taskId ?? 'none'} (${s.gcodeState ?? 'unknown'}) instead of this job's task ${f.taskId}; it was replaced or the printer restarted.`,
-      { printerId, taskId: f.taskId }, ['printing'],
+      { printerId, taskId: f.taskId }, 'failPrint',
     )
     this.followed.delete(printerId)
   }

@@ -6,7 +6,7 @@ import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
 import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
-import { failJob, transition } from './transitions.js'
+import { failJob, move } from './job-moves.js'
 
 export interface StartJob {
   id: string
@@ -45,10 +45,8 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
   let taskId = nextTaskId()
   // Never reuse the id the printer reports now (a previous job started within the same second).
   if (String(taskId) === printer.session.status.taskId) taskId = nextTaskId()
-  const recorded = await transition(deps.db, {
+  const recorded = await move(deps.db, 'recordTask', {
     jobId: job.id,
-    from: ['uploading'],
-    to: 'starting',
     data: { taskId },
     details: { printerId: job.printerId, taskId },
   })
@@ -69,7 +67,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
     if (!(err instanceof BambuCommandError)) throw err
     if (NOT_SENT.has(err.code)) {
       // Provably unsent: give the task id back so a later attempt may send.
-      await transition(deps.db, { jobId: job.id, from: ['starting'], to: 'uploading', data: { taskId: null }, details: { notSent: err.code } })
+      await move(deps.db, 'giveBackTask', { jobId: job.id, data: { taskId: null }, details: { notSent: err.code } })
       throw new RetryableDispatchError(err.code === 'PRINTER_BUSY' ? 'PRINTER_BUSY' : 'PRINTER_OFFLINE', err.message)
     }
     if (err.code === 'CONTROL_DISABLED') {
@@ -98,14 +96,7 @@ export async function confirmStart(deps: StartDeps, jobId: string, printerId: st
     if (!(err instanceof WaitTimeout)) throw err
     throw new RetryableDispatchError('START_UNCONFIRMED', `printer has not reported task ${taskId} within ${deps.confirmTimeoutMs} ms`)
   }
-  const moved = await transition(deps.db, {
-    jobId,
-    from: ['starting'],
-    to: 'printing',
-    data: { startedAt: new Date() },
-    details: { printerId, taskId },
-    audit: 'manufacturing.started',
-  })
+  const moved = await move(deps.db, 'confirmStart', { jobId, data: { startedAt: new Date() }, details: { printerId, taskId } })
   if (moved) {
     deps.onPrinting(printerId)
     return

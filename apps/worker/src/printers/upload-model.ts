@@ -8,8 +8,9 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { uploadFile } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { printerWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
-import { decryptAccessCode, type PrinterKeyring } from '@printforge/printer-keys'
+import type { PrinterKeyring } from '@printforge/printer-keys'
 import { digestTap, type ObjectStore } from '@printforge/storage'
 import type { PrinterInfo } from './manager.js'
 
@@ -64,15 +65,5 @@ export async function uploadModel(deps: UploadDeps, job: ModelFile, printer: Pri
 }
 
 async function readAccessCode(deps: UploadDeps, printerId: string): Promise<string> {
-  const row = await withTx(deps.db, SYSTEM_CONTEXT, (tx) =>
-    tx.printer.findUniqueOrThrow({
-      where: { id: printerId },
-      select: { serial: true, accessCodeCiphertext: true, accessCodeNonce: true, accessCodeKeyId: true },
-    }),
-  )
-  return decryptAccessCode(
-    deps.keyring,
-    { ciphertext: Buffer.from(row.accessCodeCiphertext), nonce: Buffer.from(row.accessCodeNonce), keyId: row.accessCodeKeyId },
-    row.serial,
-  )
+  return (await withTx(deps.db, SYSTEM_CONTEXT, (tx) => printerWithSecret(tx, deps.keyring, printerId))).accessCode
 }

@@ -1,13 +1,9 @@
 // One quarantined upload → a stored, metadata-free scan (PRODUCT §6). The decode and re-encode
-// run without locks; the write holds two row locks so that a customer's delete or cancel can
-// never leave an object behind:
-// - the job row FOR KEY SHARE: a DELETE of the job (FOR UPDATE) waits until this image is
-//   committed, and the delete's outbox then removes it; a job deleted first is seen as gone and
-//   nothing is written. A cancel (NO KEY UPDATE) does not wait.
-// - the image row FOR UPDATE: a cancel deleting the job's quarantined images waits, then finds
-//   this one stored and leaves it.
+// run without locks; the write holds the two row locks of lockImageForStore
+// (packages/domain/src/scans/images.ts), so a customer's delete or cancel never leaves an object behind.
 import type { Readable } from 'node:stream'
-import { SYSTEM_CONTEXT, withTx, writeAudit } from '@printforge/db'
+import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { failImage as failImageRow, lockImageForStore, markImageStored } from '@printforge/domain'
 import { scanKey } from '@printforge/storage'
 import { ImageRejected, reencode } from './reencode.js'
 import type { ScanDeps } from './job-state.js'
@@ -48,18 +44,10 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
   }
   const storageKey = scanKey(job.customerId, job.id, image.id, out.ext)
   const outcome = await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
-    const lock = await lockForWrite(tx, job.id, image.id)
+    const lock = await lockImageForStore(tx, job.id, image.id)
     if (lock !== 'locked') return lock
     await deps.store.putBuffer(storageKey, out.data, out.contentType, out.sha256)
-    await tx.scanImage.update({
-      where: { id: image.id },
-      data: { status: 'stored', storageKey, sha256: out.sha256, bytes: out.data.length, width: out.width, height: out.height, failureReason: null },
-      select: { id: true },
-    })
-    await writeAudit(tx, {
-      actorType: 'system', actorId: 'system', action: 'scan.stored', targetType: 'scan_image', targetId: image.id,
-      details: { jobId: job.id, bytes: out.data.length, sha256: out.sha256 },
-    })
+    await markImageStored(tx, job.id, image.id, { storageKey, sha256: out.sha256, bytes: out.data.length, width: out.width, height: out.height })
     return 'stored' as const
   }, { timeoutMs: STORE_TX_MS })
   if (outcome !== 'stored') return outcome
@@ -68,26 +56,9 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
   return 'stored'
 }
 
-type Tx = Parameters<Parameters<typeof withTx>[2]>[0]
-
-/** Locks the job (KEY SHARE) and the still-quarantined image (UPDATE), or says which moved on. */
-async function lockForWrite(tx: Tx, jobId: string, imageId: string): Promise<'locked' | 'gone' | 'done'> {
-  const [job] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM scan_jobs WHERE id = ${jobId}::uuid FOR KEY SHARE`
-  if (job?.status !== 'processing') return 'gone'
-  const [image] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM scan_images WHERE id = ${imageId}::uuid FOR UPDATE`
-  // Deleted with a cancel (which the job's status above would show), or finished by another attempt.
-  if (!image) return 'gone'
-  return image.status === 'quarantined' ? 'locked' : 'done'
-}
-
 async function failImage(deps: ScanDeps, job: JobRef, image: ImageRef, reason: string): Promise<'failed'> {
   deps.log.info({ scanJobId: job.id, imageId: image.id, reason }, 'image rejected')
-  await withTx(deps.db, SYSTEM_CONTEXT, async (tx) => {
-    const { count } = await tx.scanImage.updateMany({ where: { id: image.id, status: 'quarantined' }, data: { status: 'failed', failureReason: reason.slice(0, 500) } })
-    if (count === 1) {
-      await writeAudit(tx, { actorType: 'system', actorId: 'system', action: 'scan.failed', targetType: 'scan_image', targetId: image.id, details: { jobId: job.id, reason } })
-    }
-  })
+  await withTx(deps.db, SYSTEM_CONTEXT, (tx) => failImageRow(tx, job.id, image.id, reason))
   // Hostile or broken bytes are not kept; the row keeps the reason.
   await deps.store.deleteKeys([image.quarantineKey])
   return 'failed'

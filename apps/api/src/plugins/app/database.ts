@@ -17,6 +17,7 @@ export default fp(
     const db = createDatabase({
       url: app.config.DATABASE_URL,
       poolMax: app.config.DATABASE_POOL_MAX,
+      txTimeoutMs: app.config.DATABASE_TX_TIMEOUT_MS,
       // Once per outage each way, not once per request.
       health: {
         onChange: (up, cause) =>

@@ -1,4 +1,4 @@
-import { enqueue, QUEUES, type JobName, type JobPayload, type QueueMap } from '@printforge/jobs'
+import { enqueueAfterCommit, QUEUES, type JobName, type JobPayload, type QueueMap } from '@printforge/jobs'
 import { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 declare module 'fastify' {
   interface FastifyInstance {
     queues: QueueMap & {
-      /** Adds a job after its row committed. Never throws: the worker's maintenance sweep re-enqueues what fails. */
+      /** Adds a job after its row committed, under the job's enqueue policy (packages/jobs/src/after-commit.ts). */
       enqueueAfterCommit<N extends JobName>(name: N, payload: JobPayload<N>, key: string): Promise<boolean>
       raw: Record<(typeof QUEUES)[number], Queue>
     }
@@ -15,8 +15,8 @@ declare module 'fastify' {
 
 /** BullMQ producers on the fail-fast connection, with the prefix shared with the worker. */
 export default fp(
-  async (app: FastifyInstance, options: { prefix?: string }) => {
-    const prefix = options.prefix ?? 'pf'
+  async (app: FastifyInstance, options: { prefix: string }) => {
+    const { prefix } = options
     const raw = Object.fromEntries(
       // skipVersionCheck: BullMQ's INFO at init would, if it timed out once (a slow reply on a
       // loaded box), leave the Queue's connection promise rejected for the life of the process:
@@ -27,16 +27,7 @@ export default fp(
     app.decorate('queues', {
       ...raw,
       raw,
-      async enqueueAfterCommit(name, payload, key) {
-        try {
-          await enqueue(raw, name, payload, key)
-          return true
-        } catch (err) {
-          // The row is committed as `queued`; the worker's maintenance sweep enqueues it once Redis is back.
-          app.log.warn({ err, job: name, key }, 'enqueue failed; the sweeper will retry')
-          return false
-        }
-      },
+      enqueueAfterCommit: (name, payload, key) => enqueueAfterCommit(raw, app.log, name, payload, key),
     })
     app.addHook('onClose', async () => {
       // Bounded: a Queue whose connection is already gone can wait forever for it to close.

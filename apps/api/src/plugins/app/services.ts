@@ -1,11 +1,9 @@
-import { withTx } from '@printforge/db'
 import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Principal } from '../../lib/principal.js'
+import { acquireUploadSlot } from '../../lib/upload-slots.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
-import { hasKey } from '../../services/idempotency.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
 import { createPrinterService, type PrinterService } from '../../services/printers.service.js'
 import { createQuotaService, type QuotaService } from '../../services/quota.service.js'
@@ -28,35 +26,35 @@ declare module 'fastify' {
       printers: PrinterService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
-      idempotency: { hasKey(p: Principal, key: string): Promise<boolean> }
     }
   }
 }
 
-/** Each service receives only what it uses; routes call services, never the database. */
+/** Each service receives only what it uses (narrow Picks); routes call services, never the database. */
 export default fp(
   async (app: FastifyInstance) => {
     const { db, store, config } = app
     const defaultQuota = config.DEFAULT_MONTHLY_QUOTA
+    const enqueue = app.queues.enqueueAfterCommit
     const scanJobs = createScanJobService({ db, store })
     // Object removals started after an answer finish before the pool closes (bounded by the S3
     // client's own timeouts); anything they leave stays in the outbox for the worker.
     app.addHook('onClose', () => scanJobs.idle())
     app.decorate('services', {
       scanJobs,
-      scanUploads: createScanUploadService({ db, store, defaultQuota }),
+      scanUploads: createScanUploadService({
+        db, store, enqueue, defaultQuota, log: app.log,
+        takeSlot: (slotKey) => acquireUploadSlot(app.redis.fast, slotKey),
+      }),
       quota: createQuotaService({ db, defaultLimit: defaultQuota }),
       staff: createStaffService({ db, roles: app.roles }),
       account: createAccountService({ db, defaultQuota }),
       audit: createAuditQueryService({ db }),
       stats: createStatsService({ db, queues: app.queues.raw }),
-      manufacturing: createManufacturingService({ db, store }),
+      manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
-      printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), queues: app.queues.raw }),
-      idempotency: {
-        hasKey: (p, key) => withTx(db.prisma, { actorId: p.actorId, role: 'customer' }, (tx) => hasKey(tx, p.actorId, key)),
-      },
+      printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
     })
   },
-  { name: 'services', dependencies: ['database', 'storage', 'queues', 'auth'] },
+  { name: 'services', dependencies: ['database', 'storage', 'queues', 'redis', 'auth'] },
 )

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { SCAN_CANCELLED } from '@printforge/domain'
 import { Type } from 'typebox'
 import { auditFields } from '../../../lib/audit.js'
 import { ActorId, commonErrors, ErrorBody, PageQuery, Timestamp, Uuid } from '../../../schemas/common.js'
@@ -29,7 +30,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'cancelJob',
       params: JobParams,
-      response: { 200: Type.Object({ job: Type.Object({ id: Uuid, status: Type.Literal('cancelled') }) }), 409: ErrorBody, ...commonErrors },
+      response: { 200: Type.Object({ job: Type.Object({ id: Uuid, status: Type.Literal(SCAN_CANCELLED) }) }), 409: ErrorBody, ...commonErrors },
     },
   }, async (request) => ({ job: await service.cancel(request.principal!, request.params.id, auditFields(request), request.log) }))
 

@@ -1,0 +1,19 @@
+// The business rules of PrintForge in one place (docs/architecture.md): per aggregate its states,
+// allowed transitions and repository functions. API, worker and CLI call these; none of them
+// writes these tables' status columns or touches a sealed access code directly.
+export { SYSTEM_ACTOR, type Actor, type RequestMeta } from './actor.js'
+export * from './idempotency.js'
+
+export * from './manufacturing/states.js'
+export { movePrintJob, applyPrintMove, failPrintJob, type PrintTransition, type MoveResult } from './manufacturing/transition.js'
+export { claimPrinter, printerHasActiveJob, type ClaimResult, type ClaimHooks } from './manufacturing/claim.js'
+export * from './manufacturing/jobs.js'
+
+export * from './scans/states.js'
+export { moveScanJob } from './scans/transition.js'
+export * from './scans/jobs.js'
+export * from './scans/images.js'
+
+export * from './printers/access-codes.js'
+export * from './printers/registry.js'
+export { BUSY_STATES as PRINTER_BUSY_STATES, BUSY_STATE_LIST as PRINTER_BUSY_STATE_LIST } from '@printforge/bambu/gcode-states'
