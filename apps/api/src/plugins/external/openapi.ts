@@ -6,6 +6,9 @@ import fp from 'fastify-plugin'
 /**
  * OpenAPI generated from the route schemas. Outside production the UI and the JSON are public at
  * /docs and /docs/json; in production only staff fetch /docs/json (PRODUCT §12: docs not public).
+ * Each operation carries `x-roles`, read from the route's `config.roles`: the roles the auth hook
+ * enforces, so clients see who may call it and the route-security suite derives its checks from
+ * the document rather than from source files. A public route has none.
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -14,6 +17,10 @@ export default fp(
         info: { title: 'PrintForge API', version: '0.1.0', description: 'Scan jobs, printers and print jobs for a Bambu Lab print farm.' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
         security: [{ bearer: [] }],
+      },
+      transform: ({ schema, url, route }) => {
+        const roles = route.config?.roles
+        return { schema: roles ? { ...schema, 'x-roles': [...roles] } : schema, url }
       },
     })
     if (app.config.NODE_ENV !== 'production') {

@@ -1,0 +1,92 @@
+import type { multipart } from '../helper.ts'
+import { jpeg } from '../images.ts'
+import { slicedProject } from '../models.ts'
+import type { Caller, World } from './world.ts'
+
+type Parts = Parameters<typeof multipart>[0]
+
+/** How to send one valid request; the runner adds the caller, the address and the variations. */
+export interface FixtureRequest {
+  params?: Record<string, string>
+  query?: Record<string, string>
+  json?: Record<string, unknown>
+  multipart?: Parts
+}
+
+export interface RouteFixture {
+  /**
+   * A request that every allowed role gets a 2xx for. `owner` is the customer whose data it
+   * names (the caller itself when a customer calls); routes without tenant data ignore it.
+   */
+  request(world: World, owner: Caller): FixtureRequest | Promise<FixtureRequest>
+  /**
+   * Required on a route a customer may call with a path parameter: 'customer' when the
+   * parameter names the owner's data (another customer must get 404, never 403 or the data),
+   * or why it names no tenant's data.
+   */
+  tenant?: 'customer' | { notTenantData: string }
+  /** The route reads a multipart/form-data body in its handler, which the document cannot show. */
+  multipart?: true
+}
+
+/**
+ * Routes anyone may call, without a token. Everything else in the OpenAPI document must declare
+ * its roles.
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /', 'GET /health', 'GET /health/ready'])
+
+const page = { query: { limit: '5' } }
+
+/**
+ * One valid request per documented route, keyed `METHOD /path` as in the OpenAPI document. A
+ * route added without an entry here fails route-security.test.ts with its key.
+ */
+export const FIXTURES: Record<string, RouteFixture> = {
+  'GET /me': { request: () => ({}) },
+  'GET /me/export': { request: () => ({}) },
+
+  'POST /jobs/create': {
+    multipart: true,
+    request: async () => ({ multipart: [{ name: 'title', value: 'scan' }, { name: 'images', filename: 'a.jpg', content: await jpeg(), contentType: 'image/jpeg' }] }),
+  },
+  'GET /jobs/': { request: () => page },
+  'GET /jobs/{id}': { tenant: 'customer', request: async (w, owner) => ({ params: { id: (await w.scanJob(owner)).id } }) },
+  'DELETE /jobs/{id}': { tenant: 'customer', request: async (w, owner) => ({ params: { id: (await w.scanJob(owner)).id } }) },
+  'POST /jobs/{id}/cancel': { tenant: 'customer', request: async (w, owner) => ({ params: { id: (await w.scanJob(owner)).id } }) },
+  'GET /jobs/{id}/images/{imageId}': {
+    tenant: 'customer',
+    request: async (w, owner) => {
+      const job = await w.scanJob(owner)
+      return { params: { id: job.id, imageId: job.imageId } }
+    },
+  },
+
+  'GET /quota/': { request: () => ({}) },
+  'PUT /quota/{customerId}': { request: (_w, owner) => ({ params: { customerId: owner.id }, json: { monthlyLimit: 30 } }) },
+
+  'GET /staff/': { request: () => ({}) },
+  'PUT /staff/{userId}': { request: async (w) => ({ params: { userId: (await w.caller('none')).id }, json: { role: 'operator' } }) },
+  'DELETE /staff/{userId}': { request: async (w) => ({ params: { userId: (await w.caller('operator')).id } }) },
+
+  'POST /printers/': {
+    request: (w) => ({ json: { name: 'route-security', model: 'X1C', serial: w.serial(), host: '192.168.1.50', accessCode: '12345678' } }),
+  },
+  'GET /printers/': { request: () => page },
+  'GET /printers/{id}': { request: async (w) => ({ params: { id: await w.printer() } }) },
+  'PATCH /printers/{id}': { request: async (w) => ({ params: { id: await w.printer() }, json: { name: 'renamed' } }) },
+  'DELETE /printers/{id}': { request: async (w) => ({ params: { id: await w.printer() } }) },
+  'POST /printers/{id}/commands': { request: async (w) => ({ params: { id: await w.printer() }, json: { command: 'refresh' } }) },
+
+  'POST /manufacturing/create': {
+    multipart: true,
+    request: async () => ({ multipart: [{ name: 'model', value: 'P1S' }, { name: 'model', filename: 'benchy.gcode.3mf', content: await slicedProject() }] }),
+  },
+  'GET /manufacturing/': { request: () => page },
+  'GET /manufacturing/{id}': { request: async (w) => ({ params: { id: await w.printJob() } }) },
+  'POST /manufacturing/{id}/cancel': { request: async (w) => ({ params: { id: await w.printJob() } }) },
+
+  'GET /stats/dashboard': { request: () => ({}) },
+  'GET /audit/': { request: () => page },
+  'GET /audit/verify': { request: () => ({}) },
+  'POST /tokens/revoke': { request: async (w) => ({ json: { actorType: 'customer', actorId: (await w.caller('customer')).id } }) },
+}
