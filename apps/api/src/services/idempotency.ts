@@ -1,7 +1,7 @@
 import { AppError } from '@printforge/errors'
 import type { Prisma, Tx } from '@printforge/db'
 
-/** PRODUCT §3: keys live 24 h per actor. */
+/** docs/product.md §3: keys live 24 h per actor. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000
 const KEY = /^[\x21-\x7e]{1,255}$/
 

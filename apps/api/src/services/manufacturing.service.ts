@@ -35,7 +35,7 @@ function toView(j: JobRow): JobView {
   }
 }
 
-/** PRODUCT §4.5: admins dispatch sliced models; staff follow and cancel them. */
+/** docs/product.md §4.5: admins dispatch sliced models; staff follow and cancel them. */
 export function createManufacturingService(deps: { db: Database; store: ObjectStore }) {
   const { db, store } = deps
 

@@ -53,7 +53,7 @@ function assertPrivateHost(host: string) {
   }
 }
 
-/** PRODUCT §4.4: operators read and control printers; admins manage them. */
+/** docs/product.md §4.4: operators read and control printers; admins manage them. */
 export function createPrinterService(deps: { db: Database; keyring: PrinterKeyring; queues: QueueMap }) {
   const { db, keyring } = deps
   const find = async (tx: Prisma.TransactionClient, id: string) => {

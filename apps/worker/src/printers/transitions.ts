@@ -1,6 +1,6 @@
 // Every manufacturing job state change goes through here: a conditional update (so two workers,
 // or the worker and the API's cancel, can never both move one job), its history row and, for
-// the transitions PRODUCT §5.3 names, the audit row — one transaction, audit row last.
+// the transitions docs/product.md §5.3 names, the audit row — one transaction, audit row last.
 import { type Prisma, SYSTEM_CONTEXT, withTx, writeAudit, type AuditAction, type Db, type ManufacturingStatus, type Tx } from '@printforge/db'
 
 export interface Transition {

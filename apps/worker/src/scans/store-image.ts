@@ -1,4 +1,4 @@
-// One quarantined upload → a stored, metadata-free scan (PRODUCT §6). The decode and re-encode
+// One quarantined upload → a stored, metadata-free scan (docs/product.md §6). The decode and re-encode
 // run without locks; the write holds two row locks so that a customer's delete or cancel can
 // never leave an object behind:
 // - the job row FOR KEY SHARE: a DELETE of the job (FOR UPDATE) waits until this image is

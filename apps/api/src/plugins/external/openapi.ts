@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 
 /**
  * OpenAPI generated from the route schemas. Outside production the UI and the JSON are public at
- * /docs and /docs/json; in production only staff fetch /docs/json (PRODUCT §12: docs not public).
+ * /docs and /docs/json; in production only staff fetch /docs/json (docs/product.md §12: docs not public).
  */
 export default fp(
   async (app: FastifyInstance) => {

@@ -11,7 +11,7 @@ import { CreatedJob } from '../../../schemas/jobs.js'
 import { parseIdempotencyKey } from '../../../services/idempotency.js'
 
 /**
- * POST /jobs/create (PRODUCT §4.2): multipart, validated while it streams. Multipart parsing is
+ * POST /jobs/create (docs/product.md §4.2): multipart, validated while it streams. Multipart parsing is
  * registered in this scope only; every other route refuses multipart bodies with 415.
  */
 const createJob: FastifyPluginAsyncTypebox = async (app) => {
