@@ -21,6 +21,7 @@ const outside: { name: string; pattern: RegExp }[] = [
   { name: 'a product-spec section cited without its docs/ path', pattern: /\bPRODUCT ?§/ },
   { name: 'the external stack notes', pattern: /\bSTACK\.md/ },
   { name: 'the external style guide', pattern: /\bSTYLE\.md/ },
+  { name: 'a rule of the external style guide', pattern: /\bSTYLE ?(?:§|rule)/ },
   // docs/bambu-protocol.md, or ./bambu-protocol.md from inside docs/, is the repo's own copy.
   { name: 'the protocol notes without their docs/ path', pattern: /(?<!(?:docs|\.)\/)\bbambu-protocol\.md/ },
   { name: 'an absolute path on the build machine', pattern: /(?<![\w.~-])\/work\// },
