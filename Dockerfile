@@ -1,4 +1,4 @@
-# PrintForge images (PRODUCT §9): one build, one runtime target per process.
+# PrintForge images (docs/product.md §9): one build, one runtime target per process.
 #   docker build --target api    -t printforge/api .
 #   docker build --target worker -t printforge/worker .
 #   docker build --target cli    -t printforge/cli .     (migrate, staff, keys, audit, backup, secrets)

@@ -1,4 +1,4 @@
-// `npm run bench`: install and build like `npm test`, then run the benchmarks of PRODUCT §10
+// `npm run bench`: install and build like `npm test`, then run the benchmarks of docs/product.md §10
 // (packages/devstack/src/run-benches.ts). Arguments filter benchmark files by path.
 import { bootstrap, run, step } from './bootstrap.mjs'
 

@@ -1,5 +1,5 @@
 // `npm run cli -- <command>`: the ops CLI (apps/cli) with the local settings. Variables already in
-// the environment win, then .env, then the generated .env.local (PRODUCT §11).
+// the environment win, then .env, then the generated .env.local (docs/product.md §11).
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'

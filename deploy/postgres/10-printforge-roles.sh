@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs once, when the postgres container initialises an empty data directory (the official image's
-# /docker-entrypoint-initdb.d contract), as the cluster superuser. PRODUCT §5.1: the owner role
+# /docker-entrypoint-initdb.d contract), as the cluster superuser. docs/product.md §5.1: the owner role
 # (migrations; CREATEDB for the drift check's shadow database), the app and read-only roles, each
 # with the password from its secret file, and the database owned by the owner. Mirrors
 # packages/devstack/src/provision.ts. psql reads each password from its file itself (\set with a

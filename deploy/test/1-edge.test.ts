@@ -5,7 +5,7 @@ import { BASE, HTTP_BASE, rawTls, request } from './stack.ts'
 
 const { hostname, port } = new URL(BASE)
 
-describe('nginx: TLS only, no banners, nothing private reachable (PRODUCT §9, §12 Deployment)', () => {
+describe('nginx: TLS only, no banners, nothing private reachable (docs/product.md §9, §12 Deployment)', () => {
   test('sslscan: TLS 1.0 and 1.1 refused, SSLv2/3 refused, only AEAD suites on TLS 1.2', (t) => {
     const scan = spawnSync('sslscan', ['--no-colour', '--no-heartbleed', `${hostname}:${port}`], { encoding: 'utf8' })
     assert.equal(scan.status, 0, scan.stderr)

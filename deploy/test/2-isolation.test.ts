@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { compose, containers, docker, project, secret } from './stack.ts'
 
-describe('what the stack exposes, and to whom (PRODUCT §5.1, §9)', () => {
+describe('what the stack exposes, and to whom (docs/product.md §5.1, §9)', () => {
   test('only nginx publishes ports, and every container runs hardened: non-root, read-only, no capabilities', () => {
     const ids = compose(['ps', '-q']).stdout.split('\n').filter(Boolean)
     assert.ok(ids.length >= 7, `${ids.length} containers`)

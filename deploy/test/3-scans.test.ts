@@ -14,7 +14,7 @@ function fetchInside(url: string): Buffer {
   return Buffer.from(docker(['run', '--rm', '--network', `${project}_backend`, '--entrypoint', 'node', 'printforge/api:deploy-test', '-e', script]).stdout, 'base64')
 }
 
-describe('a customer scan through nginx, end to end (PRODUCT §4.2, §6)', () => {
+describe('a customer scan through nginx, end to end (docs/product.md §4.2, §6)', () => {
   test('upload a JPEG with EXIF GPS: 202, then stored, and the stored image carries no EXIF', async () => {
     const id = await uploadScan()
     const job = await waitFor('the scan stored', async () => {

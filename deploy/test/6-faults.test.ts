@@ -13,7 +13,7 @@ function crash(container: string) {
 }
 const restarts = (container: string) => Number(docker(['inspect', '-f', '{{.RestartCount}}', container]).stdout.trim())
 
-describe('faults: processes die, the stack comes back (PRODUCT §9, §12 Faults)', () => {
+describe('faults: processes die, the stack comes back (docs/product.md §9, §12 Faults)', () => {
   test('an api container killed is restarted by its policy and answers again within 30 s', async () => {
     const [api] = containers('api')
     const before = restarts(api!)

@@ -1,4 +1,4 @@
-// PRODUCT §10, API targets, measured on the local stack:
+// docs/product.md §10, API targets, measured on the local stack:
 // - authenticated GET /jobs/:id (JWT + Redis rate limit + RLS transaction) vs a bare Fastify hello
 // - p99 at a fixed 1,000 req/s; rejections' p99; 503 latency with Redis down
 // - API memory growth while one request uploads 50 × 10 MiB

@@ -1,4 +1,4 @@
-// PRODUCT §4.6 data rights at scale: API memory while one customer with a long history downloads
+// docs/product.md §4.6 data rights at scale: API memory while one customer with a long history downloads
 // GET /me/export (20,000 audit rows, 1,000 jobs with 2 images each by default). The export is
 // streamed in batches, so the API's growth should not depend on the size of the history.
 import { randomBytes, randomUUID } from 'node:crypto'

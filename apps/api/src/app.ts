@@ -66,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (err, request, reply) => onFrameworkError(err, request, reply.headers(SECURITY_HEADERS)),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  // PRODUCT §3: JSON routes accept JSON only. Fastify also parses text/plain by default, which
+  // docs/product.md §3: JSON routes accept JSON only. Fastify also parses text/plain by default, which
   // lets a cross-site "simple" request (no preflight) reach a JSON route; without a parser it is 415.
   app.removeContentTypeParser('text/plain')
 

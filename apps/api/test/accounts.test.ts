@@ -12,7 +12,7 @@ async function createJob(auth: Record<string, string>, extra: Record<string, str
   return api.app.inject({ method: 'POST', url: '/jobs/create', headers: { ...auth, ...extra, ...body.headers }, payload: body.payload })
 }
 
-describe('quota (PRODUCT §4.3)', () => {
+describe('quota (docs/product.md §4.3)', () => {
   test('counts jobs this month; the job past the limit is 403 QUOTA_EXCEEDED and stores nothing', async () => {
     const c = api.customer()
     for (let i = 0; i < 3; i++) assert.equal((await createJob(c.auth)).statusCode, 202)
@@ -76,7 +76,7 @@ describe('quota (PRODUCT §4.3)', () => {
   })
 })
 
-describe('Idempotency-Key (PRODUCT §3)', () => {
+describe('Idempotency-Key (docs/product.md §3)', () => {
   test('a retry replays the first answer and creates nothing; the same key with another request is 409', async () => {
     const c = api.customer()
     const key = { 'idempotency-key': 'order-123-upload' }
@@ -105,7 +105,7 @@ describe('Idempotency-Key (PRODUCT §3)', () => {
   })
 })
 
-describe('upload concurrency (PRODUCT §3)', () => {
+describe('upload concurrency (docs/product.md §3)', () => {
   test('a third upload in flight for one actor is 429; slots free up afterwards', async () => {
     const c = api.customer()
     const admin = await api.staff('admin')
@@ -130,7 +130,7 @@ describe('upload concurrency (PRODUCT §3)', () => {
   })
 })
 
-describe('staff, /me, export, audit, dashboard (PRODUCT §4.6)', () => {
+describe('staff, /me, export, audit, dashboard (docs/product.md §4.6)', () => {
   test('admins grant and revoke roles (audited); they cannot demote themselves', async () => {
     const admin = await api.staff('admin')
     const grant = await api.app.inject({ method: 'PUT', url: '/staff/user_newop', headers: admin.auth, payload: { role: 'operator' } })

@@ -12,7 +12,7 @@ const sink = new Writable({
 })
 const api = useApi({ LOG_LEVEL: 'info' }, { logStream: sink })
 
-describe('failed-authentication alert (PRODUCT §2)', () => {
+describe('failed-authentication alert (docs/product.md §2)', () => {
   test('more than 5 failures a minute from one IP raise one alert per window; logs never hold the token', async () => {
     const token = `${api.token().slice(0, -6)}AAAAAA`
     for (let i = 0; i < 12; i++) {

@@ -30,7 +30,7 @@ async function apiWithoutStorage() {
 const outbox = () => withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.findMany({ where: { reason: { not: 'upload.pending' } }, orderBy: { id: 'asc' } }))
 const dueNow = () => withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.objectDeletion.updateMany({ data: { nextAttemptAt: new Date() } }))
 
-describe('deletes are complete, also when storage is down (PRODUCT §6)', () => {
+describe('deletes are complete, also when storage is down (docs/product.md §6)', () => {
   test('DELETE while storage is unreachable: 204, the objects are kept in the outbox until storage confirms', async () => {
     const customer = api.customer()
     const id = await upload(customer.auth)

@@ -78,7 +78,7 @@ function httpGet(path: string, headers: Record<string, string>, onResponse: (res
 
 const A = randomId('cus')
 const B = randomId('cus')
-describe('GET /me/export streams the caller’s data (PRODUCT §4.6)', () => {
+describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', () => {
   before(async () => {
     await seed(A, B)
     await api.app.listen({ host: '127.0.0.1', port: 0 })

@@ -243,7 +243,7 @@ export interface Exercise {
   /** Must this caller be refused (no valid identity) on a protected route? */
   unauthenticated: boolean
   protectedRoute: boolean
-  /** A JSON-only route (PRODUCT §3): it never accepts (2xx) a body of another content type. */
+  /** A JSON-only route (docs/product.md §3): it never accepts (2xx) a body of another content type. */
   jsonOnly?: boolean
 }
 

@@ -8,7 +8,7 @@ import { jpeg } from './images.ts'
 
 const api = useApi()
 
-describe('CORS (PRODUCT §3, §12)', () => {
+describe('CORS (docs/product.md §3, §12)', () => {
   test('a listed origin gets exact CORS headers; the preflight lists methods, headers and max-age', async () => {
     const res = await api.app.inject({
       method: 'OPTIONS',
@@ -62,7 +62,7 @@ describe('CORS (PRODUCT §3, §12)', () => {
   })
 })
 
-describe('security headers and response rules (PRODUCT §3)', () => {
+describe('security headers and response rules (docs/product.md §3)', () => {
   test('every response carries the security headers, no-store, and no version banner', async () => {
     for (const url of ['/', '/health', '/nope', '/me']) {
       const res = await api.app.inject({ method: 'GET', url })

@@ -31,7 +31,7 @@ describe('scan jobs', () => {
 
   const as = (auth: Record<string, string>, method: 'GET' | 'POST' | 'DELETE', url: string) => api.app.inject({ method, url, headers: auth })
 
-  describe('authorization on scan jobs (PRODUCT §4.2, §12)', () => {
+  describe('authorization on scan jobs (docs/product.md §4.2, §12)', () => {
     test("another tenant's job is 404 on every route, never 403", async () => {
       for (const [method, url] of [
         ['GET', `/jobs/${aliceJob}`],

@@ -31,7 +31,7 @@ async function expect401(app = api.app, headers: Record<string, string> = {}, ur
 }
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-describe('JWT verification (PRODUCT §2, §12)', () => {
+describe('JWT verification (docs/product.md §2, §12)', () => {
   test('a valid Medusa customer token is accepted', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/me', headers: bearer(api.token({ actor_id: 'cus_ok1' })) })
     assert.equal(res.statusCode, 200)

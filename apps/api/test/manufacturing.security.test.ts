@@ -15,7 +15,7 @@ async function dispatch(auth: Record<string, string>, file: Buffer, fields: Fiel
   return api.app.inject({ method: 'POST', url: '/manufacturing/create', headers: { ...auth, ...headers, ...body.headers }, payload: body.payload })
 }
 
-describe('print jobs (PRODUCT §4.5, §12)', () => {
+describe('print jobs (docs/product.md §4.5, §12)', () => {
   let admin: Awaited<ReturnType<typeof api.staff>>
   before(async () => {
     admin = await api.staff('admin')

@@ -5,7 +5,7 @@ import { useApi } from './helper.ts'
 const dev = useApi({ NODE_ENV: 'development' })
 const production = useApi({ NODE_ENV: 'production' })
 
-describe('OpenAPI (PRODUCT §3, §12)', () => {
+describe('OpenAPI (docs/product.md §3, §12)', () => {
   test('outside production the spec and UI are served; every route has an operationId', async () => {
     const res = await dev.app.inject({ method: 'GET', url: '/docs/json' })
     assert.equal(res.statusCode, 200)

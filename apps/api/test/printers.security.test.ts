@@ -14,7 +14,7 @@ async function register(auth: Record<string, string>, payload: Record<string, un
   return api.app.inject({ method: 'POST', url: '/printers', headers: auth, payload })
 }
 
-describe('printers (PRODUCT §4.4, §12)', () => {
+describe('printers (docs/product.md §4.4, §12)', () => {
   test('an admin registers a printer; the access code is encrypted at rest, bound to the serial, and never returned', async () => {
     const admin = await api.staff('admin')
     const payload = body({ accessCode: 'Ab3dE6g8' })

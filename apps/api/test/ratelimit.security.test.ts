@@ -12,7 +12,7 @@ async function burst(n: number, request: () => Promise<{ statusCode: number }>) 
   return codes
 }
 
-describe('rate limits (PRODUCT §3, §12)', () => {
+describe('rate limits (docs/product.md §3, §12)', () => {
   test('100/min per actor: the 101st request is 429 with Retry-After and X-RateLimit-*; another actor on the same IP is unaffected', async () => {
     const a = api.customer()
     const codes = await burst(100, () => api.app.inject({ method: 'GET', url: '/me', headers: a.auth, remoteAddress: '10.1.0.1' }))

@@ -58,7 +58,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
   }
 }
 
-describe('Redis down and back (PRODUCT §3, §6)', () => {
+describe('Redis down and back (docs/product.md §3, §6)', () => {
   test('reads keep answering, writes answer 503 fast, and accepted jobs are re-enqueued afterwards', async () => {
     const customer = api.customer()
     const created = await createJob(customer.auth)

@@ -13,7 +13,7 @@ const pastSecondOf = async (cutOff: Date) => {
   while (Math.floor(Date.now() / 1000) <= Math.floor(cutOff.getTime() / 1000)) await sleep(50)
 }
 
-describe('token revocation (PRODUCT §2)', () => {
+describe('token revocation (docs/product.md §2)', () => {
   test('an admin revokes a customer: the old token gets 401 at once, a token minted afterwards works; audited', async () => {
     const admin = await api.staff('admin')
     const id = randomId('cus')

@@ -16,7 +16,7 @@ before(async () => {
 })
 after(() => api?.stop())
 
-describe('SIGTERM during an upload (PRODUCT §6, §12)', () => {
+describe('SIGTERM during an upload (docs/product.md §6, §12)', () => {
   test('the upload in flight completes and its job is kept; new requests are refused; the process exits cleanly', async () => {
     const body = multipart([{ name: 'title', value: 'in flight' }, { name: 'images', filename: 'a.jpg', content: await jpeg(640, 480) }])
     const exited = api.exited()

@@ -9,7 +9,7 @@ import { jpeg } from './images.ts'
 
 const api = useApi()
 
-describe('storage down (PRODUCT §10: a dependency down is a fast 503)', () => {
+describe('storage down (docs/product.md §10: a dependency down is a fast 503)', () => {
   test('uploads while storage is unreachable are 503s — within 100 ms once the outage is known — and create nothing', async () => {
     const app = await buildApp({ config: { ...api.config, S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` }, queuePrefix: api.queuePrefix, redisKeyPrefix: `${api.queuePrefix}:` })
     await app.ready()

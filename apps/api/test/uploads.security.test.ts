@@ -30,7 +30,7 @@ async function refused(status: number, code: string, parts: Parameters<typeof mu
 const image = async (filename = 'a.jpg', content?: Buffer) => ({ name: 'images', filename, content: content ?? (await jpeg()), contentType: 'image/jpeg' })
 const title = { name: 'title', value: 'Vase scan' }
 
-describe('POST /jobs/create: validated streaming uploads (PRODUCT §4.2, §12)', () => {
+describe('POST /jobs/create: validated streaming uploads (docs/product.md §4.2, §12)', () => {
   test('JPEG and PNG are accepted, streamed to quarantine/<jobId>/<imageId>, and audited', async () => {
     const customer = api.customer()
     const res = await upload([title, { name: 'notes', value: 'matte' }, await image('front.JPG'), { name: 'images', filename: 'side.png', content: await png(), contentType: 'image/png' }], customer.auth)

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Ops command line (PRODUCT §11): `npm run cli -- <command>`. Reads its settings from the
+// Ops command line (docs/product.md §11): `npm run cli -- <command>`. Reads its settings from the
 // environment only; validates them once before doing anything (except setup commands, which
 // need none).
 import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'

@@ -1,5 +1,5 @@
 // Test PKI for virtual printers: a CA and per-printer leaf certificates with CN = serial, the
-// shape real Bambu printers present (bambu-protocol.md §1.2). ECDSA P-256 keeps 500-printer farms
+// shape real Bambu printers present (docs/bambu-protocol.md §1.2). ECDSA P-256 keeps 500-printer farms
 // quick to start; the client does not care about the key type, only the chain and the CN.
 import { webcrypto } from 'node:crypto'
 type CryptoKey = webcrypto.CryptoKey

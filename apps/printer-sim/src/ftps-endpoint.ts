@@ -1,5 +1,5 @@
 // One printer's storage over implicit FTPS (ftp-srv), with the vsFTPd quirks the client has to
-// handle (bambu-protocol.md §4.3): no overwrite in place, a benign 426 after a complete upload,
+// handle (docs/bambu-protocol.md §4.3): no overwrite in place, a benign 426 after a complete upload,
 // and slow transfers.
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'

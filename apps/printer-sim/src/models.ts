@@ -1,4 +1,4 @@
-// Per-model behaviour the virtual printers reproduce (bambu-protocol.md §1.3, §3.1, §3.4, §3.7).
+// Per-model behaviour the virtual printers reproduce (docs/bambu-protocol.md §1.3, §3.1, §3.4, §3.7).
 import { randomInt } from 'node:crypto'
 
 /** Printer models the simulator can play. `A1M` is the A1 mini. */

@@ -1,5 +1,5 @@
 // One virtual printer: MQTT-TLS + FTPS endpoints, the job state machine, periodic reports, and
-// the fault switches tests and demos flip (PRODUCT.md §7).
+// the fault switches tests and demos flip (docs/product.md §7).
 import { createTestCa, issuePrinterCert, type KeyPairPem, type TestCa } from './certs.js'
 import { startFtpsEndpoint, type FtpsEndpoint } from './ftps-endpoint.js'
 import { JobState } from './job-state.js'

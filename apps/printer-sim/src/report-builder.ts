@@ -1,6 +1,6 @@
 // Builds `device/<serial>/report` payloads the way each model sends them: X1/H2 push the full
 // object every time (msg 0); P1/A1 push only changed fields (msg 1) and the full object after a
-// pushall (bambu-protocol.md §3.1). Field names follow §3.2–§3.7.
+// pushall (docs/bambu-protocol.md §3.1). Field names follow §3.2–§3.7.
 import { type JobState } from './job-state.js'
 import { type ModelTraits } from './models.js'
 

@@ -1,5 +1,5 @@
 // What a virtual printer does with a JSON request on `device/<serial>/request`, reduced to the
-// commands PrintForge uses (bambu-protocol.md §2). Replies are report payloads to publish.
+// commands PrintForge uses (docs/bambu-protocol.md §2). Replies are report payloads to publish.
 import { SIM_ERRORS, type JobState } from './job-state.js'
 import { type ModelTraits } from './models.js'
 

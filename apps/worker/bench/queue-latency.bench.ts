@@ -1,4 +1,4 @@
-// npm run bench (queue latency): API commit → worker start at idle (PRODUCT §10: p99 ≤ 50 ms). A
+// npm run bench (queue latency): API commit → worker start at idle (docs/product.md §10: p99 ≤ 50 ms). A
 // row commits, the job is enqueued after the commit as the API does, and the worker's `active`
 // event closes the clock. Runs against the throwaway services of run-benches; bounded.
 import { randomBytes, randomUUID } from 'node:crypto'

@@ -1,4 +1,4 @@
-// npm run bench (scan ingest): 12 MP JPEGs through scan.ingest as PRODUCT §10 states the target —
+// npm run bench (scan ingest): 12 MP JPEGs through scan.ingest as docs/product.md §10 states the target —
 // ≥ 20 images/s on one worker process per core. Runs the production entry point (dist/main.js)
 // once per core against the throwaway services of run-benches, and charges the CPU time of every
 // process (workers, the S3 server, PostgreSQL, Redis) to the images: the report says where each

@@ -1,4 +1,4 @@
-// Audit-row retention (PRODUCT §5.3): export the rows older than AUDIT_RETENTION_DAYS to object
+// Audit-row retention (docs/product.md §5.3): export the rows older than AUDIT_RETENTION_DAYS to object
 // storage, then let audit_prune() (SECURITY DEFINER; migration *_audit_retention) remove exactly
 // that prefix and re-anchor the chain. Export first: a crash after it only leaves a copy behind.
 import { Readable } from 'node:stream'

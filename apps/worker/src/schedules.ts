@@ -1,4 +1,4 @@
-// The maintenance schedules (PRODUCT §6), upserted at every start: idempotent, and every worker
+// The maintenance schedules (docs/product.md §6), upserted at every start: idempotent, and every worker
 // process may do it (one scheduler per id, whoever wrote it last).
 import { catalog, type QueueName } from '@printforge/jobs'
 import type { Queue } from 'bullmq'

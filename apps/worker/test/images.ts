@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 
-/** A JPEG carrying EXIF with a GPS block (the privacy leak PRODUCT §6 strips). */
+/** A JPEG carrying EXIF with a GPS block (the privacy leak docs/product.md §6 strips). */
 export function gpsJpeg(width = 64, height = 48): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 80, b: 20 } } })
     .jpeg()

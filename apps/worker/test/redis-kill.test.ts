@@ -1,4 +1,4 @@
-// Redis SIGKILLed mid-job (PRODUCT §6 "nothing lost"). This file runs its own Redis without AOF,
+// Redis SIGKILLed mid-job (docs/product.md §6 "nothing lost"). This file runs its own Redis without AOF,
 // so the restart comes back empty: the worst case, where every queue entry is gone and only
 // PostgreSQL remembers what was accepted.
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// Soak benchmark (PRODUCT.md §10): one client process holds 500 virtual printers reporting once a
+// Soak benchmark (docs/product.md §10): one client process holds 500 virtual printers reporting once a
 // second. Prints connect time, status lag p50/p99, and the client process's CPU and memory.
 // The printers run in a child process; only 127.0.0.1 is used. Duration: SOAK_SECONDS (default 60).
 import { fork } from 'node:child_process'

@@ -1,4 +1,4 @@
-// Rendering and meaning of print_error and HMS codes (bambu-protocol.md §3.5). The table holds the
+// Rendering and meaning of print_error and HMS codes (docs/bambu-protocol.md §3.5). The table holds the
 // codes that change what a dispatcher does; texts are from pybambu's hms_en table.
 
 export type HmsSeverity = 'fatal' | 'serious' | 'common' | 'info' | 'unknown'

@@ -1,4 +1,4 @@
-// Typed request payloads for `device/<serial>/request` (bambu-protocol.md §2). Builders are pure;
+// Typed request payloads for `device/<serial>/request` (docs/bambu-protocol.md §2). Builders are pure;
 // the session adds `sequence_id` and publishes at QoS 1.
 
 /** Models the client knows how to address. `A1M` is the A1 mini. */
@@ -44,7 +44,7 @@ export const resume = (): CommandSpec => ({ cls: 'print', command: 'resume', fie
 export const stop = (): CommandSpec => ({ cls: 'print', command: 'stop', fields: { param: '' }, acked: true })
 
 /**
- * The Developer Mode probe (bambu-protocol.md §7): `M400` ("finish queued moves") is a no-op on an
+ * The Developer Mode probe (docs/bambu-protocol.md §7): `M400` ("finish queued moves") is a no-op on an
  * idle printer, and authorization firmware outside Developer Mode refuses any unsigned `gcode_line`
  * with "mqtt message verify failed". Deliberately the only G-code this client can send.
  */

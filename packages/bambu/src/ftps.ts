@@ -1,4 +1,4 @@
-// Upload over implicit FTPS (bambu-protocol.md §4): same TLS verification as MQTT, delete-then-STOR
+// Upload over implicit FTPS (docs/bambu-protocol.md §4): same TLS verification as MQTT, delete-then-STOR
 // (vsFTPd refuses overwrites), wait for 226, verify with SIZE, accept the benign 426 some models send
 // after a complete transfer, and a deadline sized to the file.
 import { createReadStream } from 'node:fs'

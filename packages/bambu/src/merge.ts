@@ -1,6 +1,6 @@
 // JSON helpers shared by the report intake and the bounded merge (bounded-state.ts). P1/A1 send
 // only changed fields (`msg: 1`), so the full state is the running merge of everything since the
-// last pushall (bambu-protocol.md §3.1).
+// last pushall (docs/bambu-protocol.md §3.1).
 
 /** Deeper than any real report: such a message is dropped whole before any walk of it. */
 const MAX_DEPTH = 16

@@ -1,4 +1,4 @@
-// Opens the MQTT-over-TLS connection to one printer (bambu-protocol.md §1): verified TLS with
+// Opens the MQTT-over-TLS connection to one printer (docs/bambu-protocol.md §1): verified TLS with
 // SNI and CN = serial, MQTT 3.1.1, reconnects left to the session, incoming packets bounded.
 import { randomBytes } from 'node:crypto'
 import mqtt, { type MqttClient } from 'mqtt'

@@ -1,4 +1,4 @@
-// One MQTT-over-TLS session to one printer (bambu-protocol.md §1, §8): verified TLS, report topic
+// One MQTT-over-TLS session to one printer (docs/bambu-protocol.md §1, §8): verified TLS, report topic
 // only, get_version + pushall on connect, delta merge, stall watchdog, capped backoff, and distinct
 // terminal-ish states for a wrong access code and an untrusted certificate.
 import { EventEmitter } from 'node:events'

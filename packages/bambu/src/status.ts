@@ -1,4 +1,4 @@
-// The typed printer status derived from the merged `print` report (bambu-protocol.md §3).
+// The typed printer status derived from the merged `print` report (docs/bambu-protocol.md §3).
 import { decodeHms, errorText, formatPrintError, type HmsEntry } from './codes.js'
 import { isObject, type JsonObject } from './merge.js'
 export { BUSY_STATES } from './gcode-states.js'

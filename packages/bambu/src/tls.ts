@@ -1,5 +1,5 @@
 // TLS settings shared by MQTT and FTPS: verified chain, SNI = serial, CN = serial. Printers present
-// certificates issued by Bambu's private PKI with CN = serial (bambu-protocol.md §1.2), so hostname
+// certificates issued by Bambu's private PKI with CN = serial (docs/bambu-protocol.md §1.2), so hostname
 // checks against an IP would fail; the serial is the identity we verify instead.
 import { type PeerCertificate } from 'node:tls'
 import { loadBambuCaBundle } from './ca-bundle.js'

@@ -1,6 +1,6 @@
 /**
  * The secret placeholders documented in the repository's `.env.example`, by variable. A secret
- * equal to one of these is refused at boot (PRODUCT §8). A test reads `.env.example` and fails
+ * equal to one of these is refused at boot (docs/product.md §8). A test reads `.env.example` and fails
  * when this list and the file drift apart, so packages never have to read the file at run time.
  */
 export const ENV_EXAMPLE_SECRETS: Readonly<Record<string, readonly string[]>> = {

@@ -1,6 +1,6 @@
 import { Type, type TSchema, type TString } from 'typebox'
 
-/** PRODUCT §8: a secret shorter than this many bytes stops the process at boot. */
+/** docs/product.md §8: a secret shorter than this many bytes stops the process at boot. */
 export const MIN_SECRET_BYTES = 32
 
 /**

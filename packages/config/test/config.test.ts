@@ -21,7 +21,7 @@ function problemsOf(fn: () => unknown): Record<string, string> {
   assert.fail('expected a ConfigError')
 }
 
-describe('configuration secrets (PRODUCT §8)', () => {
+describe('configuration secrets (docs/product.md §8)', () => {
   test('a valid environment loads, with defaults filled in and frozen', () => {
     const config = loadConfig(CliEnvSchema, { DATABASE_URL: url(strong) })
     assert.equal(config.NODE_ENV, 'production')

@@ -1,4 +1,4 @@
-// Verifies the audit hash chain in batches (PRODUCT §5.3). One statement over the whole log cannot
+// Verifies the audit hash chain in batches (docs/product.md §5.3). One statement over the whole log cannot
 // finish under the pools' statement timeouts once the log is large, so each batch is its own short
 // transaction running audit_verify_range(), and the hash is carried from one batch to the next.
 import type { Db } from './client.js'

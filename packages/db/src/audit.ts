@@ -1,7 +1,7 @@
 import type { Tx } from './client.js'
 import type { AuditActorType, Prisma } from './generated/prisma/client.js'
 
-/** Every action the platform audits (PRODUCT §5.3). The database also checks the dotted format. */
+/** Every action the platform audits (docs/product.md §5.3). The database also checks the dotted format. */
 export const AUDIT_ACTIONS = [
   'auth.failed',
   'job.created',

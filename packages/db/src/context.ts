@@ -5,7 +5,7 @@ import { isSerializationFailure } from './errors.js'
 
 /**
  * Who a unit of work runs as. Row-level security reads these through `app.actor_id` and
- * `app.role` (PRODUCT §5.2): 'customer' sees its own rows, 'operator'/'admin' see all, 'system'
+ * `app.role` (docs/product.md §5.2): 'customer' sees its own rows, 'operator'/'admin' see all, 'system'
  * is the worker and ops commands, 'user' is a Medusa admin user without a staff role, and
  * 'anonymous' is a request without identity (it can only append auth.failed audit rows).
  */

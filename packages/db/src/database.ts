@@ -8,7 +8,7 @@ import type { GuardedPool } from './pool.js'
 
 /**
  * One pg pool shared by Prisma (writes, complex reads) and hand-issued read transactions on the
- * hot path (STACK.md: Prisma's interactive transaction costs ~3× a hand-issued one), and the
+ * hot path (measured: Prisma's interactive transaction costs ~3× a hand-issued one), and the
  * health of the database behind it.
  */
 export interface Database {

@@ -2,7 +2,7 @@ import type { Db, Tx } from './client.js'
 import { SYSTEM_CONTEXT, withTx } from './context.js'
 
 /**
- * The deletion outbox (PRODUCT §6 "deletes are complete"). A row change that orphans objects —
+ * The deletion outbox (docs/product.md §6 "deletes are complete"). A row change that orphans objects —
  * a job deleted, a scan cancelled, retention — records what must go in its own transaction;
  * whoever drains the outbox next (the request right after its commit, or the worker's
  * `maintenance.deletions` schedule) removes the objects and then the outbox row. A storage outage

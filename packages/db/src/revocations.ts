@@ -14,7 +14,7 @@ export interface TokenRevocation {
 }
 
 /**
- * Refuses every token of `target` issued up to now (PRODUCT §2), inside the caller's transaction,
+ * Refuses every token of `target` issued up to now (docs/product.md §2), inside the caller's transaction,
  * which needs an admin or system context. The cut-off is the database's now(), one clock for every
  * API instance; it only moves forward (GREATEST), so a late or repeated revocation never re-admits
  * a token. The `tokens.revoked` audit row is written last in the same transaction: a revocation

@@ -1,6 +1,6 @@
 import type { Db } from './client.js'
 
-/** Tables the app role reaches: RLS must be enabled and forced on each (PRODUCT §5.2). */
+/** Tables the app role reaches: RLS must be enabled and forced on each (docs/product.md §5.2). */
 export const RLS_TABLES = [
   'scan_jobs',
   'scan_images',

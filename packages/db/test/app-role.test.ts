@@ -16,7 +16,7 @@ async function check(url: string) {
   }
 }
 
-describe('startup check of the app role (PRODUCT §5.1)', () => {
+describe('startup check of the app role (docs/product.md §5.1)', () => {
   test('printforge_app passes: not owner, no BYPASSRLS, not superuser, append-only audit', async () => {
     assert.equal(await check(fx.database.appUrl), 'printforge_app')
     const { rows } = await fx.owner.query("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'printforge_app'")

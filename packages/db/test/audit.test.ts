@@ -34,7 +34,7 @@ async function asApp(sql: string) {
 
 const appendOnly = (err: unknown) => /append-only/.test(String((err as Error).message))
 
-describe('audit log is append-only (PRODUCT §5.3)', () => {
+describe('audit log is append-only (docs/product.md §5.3)', () => {
   test('printforge_app cannot UPDATE, DELETE or TRUNCATE audit rows (grants)', async () => {
     await audit('staff.changed')
     for (const sql of ['UPDATE audit_log SET action = \'x.y\'', 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {

@@ -21,7 +21,7 @@ const register = (db: Db, context: DbContext) =>
     }),
   )
 
-describe('printers: operators read, only admins and the system write (PRODUCT §4.4)', () => {
+describe('printers: operators read, only admins and the system write (docs/product.md §4.4)', () => {
   test('an operator context reads printers but cannot create, edit or remove one', async () => {
     const { id } = await register(fx.db, ADMIN)
     assert.equal((await withTx(fx.db, OPERATOR, (tx) => tx.printer.findMany({ where: { id } }))).length, 1)

@@ -25,7 +25,7 @@ async function createJob(db: Db, owner: string, title: string) {
   )
 }
 
-describe('row-level security on customer data (PRODUCT §5.2)', () => {
+describe('row-level security on customer data (docs/product.md §5.2)', () => {
   before(async () => {
     await createJob(fx.db, A, 'a-1')
     await createJob(fx.db, A, 'a-2')

@@ -17,7 +17,7 @@ const revoke = (context: DbContext, actorType: 'customer' | 'user', actorId: str
 const visible = (context: DbContext) =>
   withTx(fx.db, context, async (tx) => (await tx.tokenRevocation.findMany()).map((r) => `${r.actorType}:${r.actorId}`).sort())
 
-describe('token_revocations (PRODUCT §2)', () => {
+describe('token_revocations (docs/product.md §2)', () => {
   test("revokeTokens sets the cut-off from the database's clock, audits it, and only moves it forward", async () => {
     const [{ now }] = (await fx.owner.query<{ now: Date }>('SELECT now()')).rows as [{ now: Date }]
     const first = await revoke(admin, 'customer', 'cus_rev1')

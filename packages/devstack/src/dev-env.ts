@@ -8,7 +8,7 @@ import { generateStackSecrets, randomSecret, type StackSecrets } from './stack.j
 const PORTS = { postgres: 54329, redis: 63799, s3: 45699 }
 const DATABASE = 'printforge'
 
-/** Fresh local settings with the variable names of PRODUCT §11, every secret random. */
+/** Fresh local settings with the variable names of docs/product.md §11, every secret random. */
 function generate(): Record<string, string> {
   const s = generateStackSecrets()
   return {

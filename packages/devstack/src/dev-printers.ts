@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { loadOrCreateTestCa, startPrinterFarm, type FarmPrinterSpec, type PrinterFarm } from '@printforge/printer-sim'
 
-/** PRODUCT §11: the local stack runs an X1C, a P1S and an A1. */
+/** docs/product.md §11: the local stack runs an X1C, a P1S and an A1. */
 const DEV_MODELS = ['X1C', 'P1S', 'A1'] as const
 
 /**

@@ -7,7 +7,7 @@ export interface DatabaseRoles {
 }
 
 /**
- * What compose's init script does on a real server (PRODUCT §5.1), as the cluster superuser:
+ * What compose's init script does on a real server (docs/product.md §5.1), as the cluster superuser:
  * the owner role (runs migrations; CREATEDB for the drift check's shadow database), the app and
  * read-only roles with generated passwords, and the database owned by the owner. Idempotent:
  * re-running rotates nothing but the passwords it is given.

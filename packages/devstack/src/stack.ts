@@ -45,7 +45,7 @@ export interface RunningStack {
   postgres: RunningPostgres
   redis: RunningRedis
   s3: RunningS3
-  /** The variables of PRODUCT §11 for these services. */
+  /** The variables of docs/product.md §11 for these services. */
   env: Record<string, string>
   stop(): Promise<void>
 }

@@ -1,5 +1,5 @@
 /**
- * The API's stable error codes (PRODUCT §3). Clients switch on `code`, never on `message`.
+ * The API's stable error codes (docs/product.md §3). Clients switch on `code`, never on `message`.
  * Each code has exactly one HTTP status, so a handler maps by code rather than by class.
  */
 export const ERROR_STATUS = {

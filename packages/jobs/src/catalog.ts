@@ -10,7 +10,7 @@ const retry = (attempts: number, delayMs: number) =>
     removeOnFail: { age: 7 * 86_400 },
   }) as const
 
-/** The queues of PRODUCT §6. */
+/** The queues of docs/product.md §6. */
 export const QUEUES = ['scans', 'prints', 'maintenance'] as const
 export type QueueName = (typeof QUEUES)[number]
 
@@ -44,7 +44,7 @@ export const catalog = {
     options: retry(5, 5_000),
     payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
   },
-  /** An operator's command for a printer (PRODUCT §4.4); the worker holding its session sends it. */
+  /** An operator's command for a printer (docs/product.md §4.4); the worker holding its session sends it. */
   'printer.command': {
     queue: 'prints',
     onEnqueueFailure: 'reject',
@@ -66,7 +66,7 @@ export const catalog = {
       { additionalProperties: false },
     ),
   },
-  /** Stops a cancelled print job's print if it is running (PRODUCT §4.5). */
+  /** Stops a cancelled print job's print if it is running (docs/product.md §4.5). */
   'print.cancel': {
     queue: 'prints',
     onEnqueueFailure: 'sweep',
@@ -81,7 +81,7 @@ export const catalog = {
     options: retry(3, 10_000),
     payload: Type.Object({}, { additionalProperties: false }),
   },
-  /** PRODUCT §5.3: terminal jobs after JOB_RETENTION_DAYS, audit rows after AUDIT_RETENTION_DAYS. */
+  /** docs/product.md §5.3: terminal jobs after JOB_RETENTION_DAYS, audit rows after AUDIT_RETENTION_DAYS. */
   'maintenance.retention': {
     queue: 'maintenance',
     // Scheduled by the worker itself (job schedulers), never produced after a commit.

@@ -8,7 +8,7 @@ const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-ch
 export type SweepQueues = QueueMap & Record<keyof QueueMap, Pick<Queue, 'add' | 'getJob'>>
 
 /**
- * The sweeper's one step (PRODUCT §6 "nothing lost"): re-enqueues the job of a row that waits
+ * The sweeper's one step (docs/product.md §6 "nothing lost"): re-enqueues the job of a row that waits
  * without a live queue entry — an enqueue that failed while Redis was down, a job Redis lost, a
  * worker that died. A finished entry with the same id is removed first, since it would block the
  * re-add. The id `<name>-<key>` makes racing sweepers and producers harmless. Returns whether it

@@ -1,7 +1,7 @@
 import { pino, type Logger, type LoggerOptions } from 'pino'
 
 /**
- * Paths pino replaces with "[redacted]" wherever they appear in a log object (PRODUCT §8):
+ * Paths pino replaces with "[redacted]" wherever they appear in a log object (docs/product.md §8):
  * tokens, access codes, passwords and cookies never reach a log line, even when a caller logs
  * a whole request, config object or error by mistake.
  */

@@ -1,7 +1,7 @@
 import net from 'node:net'
 
 /**
- * Printer hosts are IP literals in private or loopback ranges only (PRODUCT §4.4, SSRF guard):
+ * Printer hosts are IP literals in private or loopback ranges only (docs/product.md §4.4, SSRF guard):
  * the worker opens TLS and FTPS connections to whatever is registered, so a public address or a
  * hostname (which could resolve anywhere, and differently tomorrow) is refused.
  */

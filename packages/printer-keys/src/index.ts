@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
 /**
- * Printer LAN access codes at rest (PRODUCT §4.4): AES-256-GCM with a random 96-bit nonce, under
+ * Printer LAN access codes at rest (docs/product.md §4.4): AES-256-GCM with a random 96-bit nonce, under
  * versioned keys. PRINTER_KEYS is `id:base64key,…`, newest first: new codes are encrypted with
  * the first key, any listed key decrypts, and `keys rotate` re-encrypts everything under the first.
  * node:crypto does this directly; no library adds anything but surface.

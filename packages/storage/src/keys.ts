@@ -1,6 +1,6 @@
 /**
  * Object keys are built only from ids we generated, never from client-supplied names, so a
- * hostile filename cannot choose where a file lands (PRODUCT §4.2, §12).
+ * hostile filename cannot choose where a file lands (docs/product.md §4.2, §12).
  */
 const SAFE = /^[A-Za-z0-9_-]{1,128}$/
 

@@ -33,7 +33,7 @@ export interface ObjectStore {
   /** Every key under `prefix`. */
   listKeys(prefix: string): Promise<string[]>
   getStream(key: string): Promise<Readable>
-  /** A presigned GET URL valid for `expiresInSeconds` (PRODUCT §4.2: at most 5 minutes). */
+  /** A presigned GET URL valid for `expiresInSeconds` (docs/product.md §4.2: at most 5 minutes). */
   presignGet(key: string, expiresInSeconds: number, downloadName?: string): Promise<string>
   /** Cheap reachability check for readiness probes. */
   ping(): Promise<boolean>

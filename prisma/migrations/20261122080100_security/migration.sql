@@ -1,4 +1,4 @@
--- Hand-written: what Prisma's schema language cannot express (PRODUCT §5.1–§5.3).
+-- Hand-written: what Prisma's schema language cannot express (docs/product.md §5.1–§5.3).
 -- Roles, grants, row-level security (enabled AND forced), the append-only audit log and its
 -- hash chain. Runs as the owner role, inside one transaction.
 

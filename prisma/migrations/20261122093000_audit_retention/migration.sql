@@ -1,4 +1,4 @@
--- Hand-written: audit-row retention (PRODUCT §5.3). Functions only; no table changes.
+-- Hand-written: audit-row retention (docs/product.md §5.3). Functions only; no table changes.
 --
 -- The audit log refuses UPDATE/DELETE/TRUNCATE for every role (grants and a statement trigger),
 -- and audit_verify() starts the chain at audit_chain.anchor_hash. Pruning the oldest rows must

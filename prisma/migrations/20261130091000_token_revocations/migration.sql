@@ -1,4 +1,4 @@
--- Token revocation (PRODUCT §2). Medusa cannot revoke a JWT before it expires (logout, password
+-- Token revocation (docs/product.md §2). Medusa cannot revoke a JWT before it expires (logout, password
 -- reset and user deletion leave issued tokens valid for their lifetime), so the API keeps a
 -- cut-off per actor: a token whose `iat` falls at or before the second of `revoked_before` is
 -- refused. The API reads an actor's row with its role on every (cached) authentication.

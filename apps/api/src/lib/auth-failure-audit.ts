@@ -1,7 +1,7 @@
 import { ANONYMOUS_CONTEXT, withTx, writeAudit, type Db } from '@printforge/db'
 
 /**
- * Audits failed authentications in aggregate (PRODUCT §2, second security review). Every audited
+ * Audits failed authentications in aggregate (docs/product.md §2, second security review). Every audited
  * write takes the chain-head row lock (one chain, no forks), so one INSERT per failure let an
  * unauthenticated flood from many addresses queue every legitimate audited write behind it.
  * Failures are counted in memory instead and written every `flushMs` in ONE transaction: one

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { auditFields } from './audit.js'
 import { ipKey } from './client-key.js'
 
-/** PRODUCT §2: more than 5 failures a minute from one IP is an alert; more than 30 get 429. */
+/** docs/product.md §2: more than 5 failures a minute from one IP is an alert; more than 30 get 429. */
 export const AUTH_FAILURE_ALERT = 5
 export const AUTH_FAILURE_LIMIT = 30
 const WINDOW_S = 60

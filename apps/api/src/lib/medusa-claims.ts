@@ -47,7 +47,7 @@ function mfaRejection(claims: Record<string, unknown>): ClaimRejection | undefin
 }
 
 /**
- * PRODUCT §2 claim rules on a token whose signature, algorithm, exp and iat already verified.
+ * docs/product.md §2 claim rules on a token whose signature, algorithm, exp and iat already verified.
  * Identity is actor_type + actor_id; nothing in app_metadata grants rights.
  */
 export function medusaIdentity(claims: Record<string, unknown>, nowSeconds = Date.now() / 1000): MedusaIdentity | ClaimRejection {

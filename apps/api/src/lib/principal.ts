@@ -1,6 +1,6 @@
 import type { DbContext } from '@printforge/db'
 
-/** Roles an authenticated caller may hold (PRODUCT §1). A Medusa user without a staff row is 'none'. */
+/** Roles an authenticated caller may hold (docs/product.md §1). A Medusa user without a staff row is 'none'. */
 export type Role = 'customer' | 'operator' | 'admin' | 'none'
 
 /** Who is calling: identity from the verified token, role from our staff table (never from claims). */

@@ -18,7 +18,7 @@ const TIMEOUTS_FOR_OUTAGE = 3
  * Tracks whether a Redis client can serve commands: down at once on a closed connection (a killed
  * or restarting server), down after consecutive command timeouts (a frozen server keeps the socket
  * open), up again on the next successful PING. Logs once per outage, not once per request
- * (PRODUCT §3: "says so in the log").
+ * (docs/product.md §3: "says so in the log").
  */
 export function trackRedisHealth(client: Redis, name: string, log: Logger): RedisHealth {
   let up = client.status === 'ready'

@@ -1,7 +1,7 @@
 import { AppError } from '@printforge/errors'
 import type { Redis } from 'ioredis'
 
-/** PRODUCT §3: at most 2 uploads in flight per actor, across every API instance. */
+/** docs/product.md §3: at most 2 uploads in flight per actor, across every API instance. */
 export const MAX_UPLOADS_IN_FLIGHT = 2
 
 /**

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox'
 
-/** PRODUCT §3: every error has this shape, whatever its cause. */
+/** docs/product.md §3: every error has this shape, whatever its cause. */
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({

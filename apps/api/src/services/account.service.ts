@@ -6,7 +6,7 @@ import { createExportReader, exportDocument, type ExportHead } from './account-e
 import { quotaOf } from './quota.service.js'
 import type { RequestMeta } from './types.js'
 
-/** GET /me and GET /me/export (PRODUCT §4.6 data rights). */
+/** GET /me and GET /me/export (docs/product.md §4.6 data rights). */
 export function createAccountService(deps: { db: Database; defaultQuota: number }) {
   return {
     me: (p: Principal) => ({ actorType: p.actorType, actorId: p.actorId, role: p.role }),

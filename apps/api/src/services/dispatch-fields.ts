@@ -24,7 +24,7 @@ function bool(name: string, value: string | undefined, fallback: boolean): boole
   throw invalid(`${name} must be true or false.`)
 }
 
-/** The form fields of POST /manufacturing/create (PRODUCT §4.5), strictly typed. */
+/** The form fields of POST /manufacturing/create (docs/product.md §4.5), strictly typed. */
 export function parseDispatchFields(fields: Record<string, string>): DispatchFields {
   const { printerId, model, scanJobId } = fields
   if (printerId !== undefined && !UUID.test(printerId)) throw invalid('printerId must be a UUID.')

@@ -38,7 +38,7 @@ function toView(p: PrinterRow): PrinterView {
   }
 }
 
-/** PRODUCT §4.4: operators read and control printers; admins manage them. */
+/** docs/product.md §4.4: operators read and control printers; admins manage them. */
 export function createPrinterService(deps: { db: Pick<Database, 'prisma'>; keyring: PrinterKeyring; enqueue: EnqueueAfterCommit }) {
   const { db, keyring } = deps
   const find = async (tx: Prisma.TransactionClient, id: string) => {

@@ -9,7 +9,7 @@ import { auditActor, dbContextOf, isStaff, type Principal } from '../lib/princip
 
 import type { Log, RequestMeta } from './types.js'
 
-/** The API's view of a job (PRODUCT §4.2), typed from its response schema. */
+/** The API's view of a job (docs/product.md §4.2), typed from its response schema. */
 export type JobView = Static<typeof JobDetail>
 type JobImageView = JobView['images'][number]
 
@@ -55,7 +55,7 @@ const ownerFilter = (p: Principal) => (p.actorType === 'customer' ? p.actorId : 
 export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool'>; store: Pick<ObjectStore, 'deleteKeys' | 'listKeys' | 'presignGet'> }) {
   const { db, store } = deps
 
-  /** Staff reading customer data leaves a trace (PRODUCT §5.3 admin.access). */
+  /** Staff reading customer data leaves a trace (docs/product.md §5.3 admin.access). */
   const auditStaffRead = (tx: Tx, p: Principal, meta: RequestMeta, targetId: string | undefined, details: Record<string, unknown>) =>
     writeAudit(tx, { ...auditActor(p), action: 'admin.access', targetType: 'scan_job', targetId, ...meta, details })
 
@@ -76,7 +76,7 @@ export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool
 
   return {
     /**
-     * The hot read path (PRODUCT §10): customers read through one hand-issued read-only
+     * The hot read path (docs/product.md §10): customers read through one hand-issued read-only
      * transaction; staff reads go through Prisma because they also append an audit row.
      */
     async get(p: Principal, id: string, meta: RequestMeta): Promise<JobView> {

@@ -10,7 +10,7 @@ const toView = (s: { userId: string; role: StaffRole; grantedBy: string; created
   updatedAt: s.updatedAt.toISOString(),
 })
 
-/** PRODUCT §4.6 staff management (admin). Roles never come from token claims, only from here. */
+/** docs/product.md §4.6 staff management (admin). Roles never come from token claims, only from here. */
 export function createStaffService(deps: { db: Database; roles: Pick<RoleCache, 'forget'> }) {
   const admin = (p: Principal) => ({ actorId: p.actorId, role: 'admin' as const })
   return {
@@ -31,7 +31,7 @@ export function createStaffService(deps: { db: Database; roles: Pick<RoleCache, 
     },
 
     /**
-     * Removing a staff member also revokes the tokens they hold (PRODUCT §2): whoever made the
+     * Removing a staff member also revokes the tokens they hold (docs/product.md §2): whoever made the
      * removal necessary may hold one of them. Role, cut-off and both audit rows commit together.
      */
     async remove(p: Principal, userId: string, meta: RequestMeta) {

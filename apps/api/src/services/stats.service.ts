@@ -8,7 +8,7 @@ type Counts = Record<string, number>
 const byStatus = (rows: { status: string; _count: { _all: number } }[]): Counts =>
   Object.fromEntries(rows.map((r) => [r.status, r._count._all]))
 
-/** GET /stats/dashboard (admin, PRODUCT §4.6): aggregates only, no customer rows. */
+/** GET /stats/dashboard (admin, docs/product.md §4.6): aggregates only, no customer rows. */
 export function createStatsService(deps: { db: Pick<Database, 'prisma'>; queues: Record<string, Pick<Queue, 'getJobCounts'>> }) {
   async function queueDepths() {
     const entries = await Promise.all(

@@ -8,7 +8,7 @@ export interface RevocationTarget {
   actorId: string
 }
 
-/** PRODUCT §2 revocation (admin): every token of an actor issued up to now stops working. */
+/** docs/product.md §2 revocation (admin): every token of an actor issued up to now stops working. */
 export function createTokenRevocationService(deps: { db: Database; roles: Pick<RoleCache, 'forget'> }) {
   return {
     async revoke(p: Principal, target: RevocationTarget, meta: RequestMeta) {

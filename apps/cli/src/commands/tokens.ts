@@ -17,7 +17,7 @@ function parse(args: string[]) {
 }
 
 /**
- * `tokens revoke`: every token of one actor issued up to now is refused by the API (PRODUCT §2),
+ * `tokens revoke`: every token of one actor issued up to now is refused by the API (docs/product.md §2),
  * within its role cache TTL. For a logout everywhere, a password reset or a deleted account:
  * Medusa itself cannot revoke the JWTs it issued. Audited as `tokens.revoked`.
  */

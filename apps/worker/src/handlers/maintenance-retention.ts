@@ -1,4 +1,4 @@
-// maintenance.retention (PRODUCT §5.3): terminal scan and print jobs older than JOB_RETENTION_DAYS
+// maintenance.retention (docs/product.md §5.3): terminal scan and print jobs older than JOB_RETENTION_DAYS
 // are deleted with their objects (the row delete records them in the deletion outbox in the same
 // transaction, so a crash or a storage outage cannot leave objects nobody can find), then audit
 // rows older than AUDIT_RETENTION_DAYS are exported and pruned by the database function that

@@ -1,4 +1,4 @@
-// maintenance.sweep (PRODUCT §6 "nothing lost", "deletes are complete"), every minute:
+// maintenance.sweep (docs/product.md §6 "nothing lost", "deletes are complete"), every minute:
 // 1. re-enqueues rows that wait without a live queue job — an enqueue that failed while Redis was
 //    down, a job Redis lost, a worker that died. Job ids are `<name>-<rowId>`, so a sweep racing
 //    the API or another sweeper cannot double a job. A row re-enqueued MAX_REQUEUES times fails

@@ -1,4 +1,4 @@
-// print.cancel (PRODUCT §4.5): the API already set the job `cancelled`; if its print runs on its
+// print.cancel (docs/product.md §4.5): the API already set the job `cancelled`; if its print runs on its
 // printer, send `stop` and wait for the printer to leave the busy states. A print that starts
 // after this ran is stopped by the dispatcher (confirmStart) or the PrintFollower.
 import { BUSY_STATES } from '@printforge/bambu'

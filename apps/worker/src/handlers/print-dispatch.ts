@@ -1,4 +1,4 @@
-// print.dispatch (PRODUCT §4.5, §6): choose and claim a printer, upload the model over FTPS,
+// print.dispatch (docs/product.md §4.5, §6): choose and claim a printer, upload the model over FTPS,
 // send project_file exactly once, confirm the start. Following the print to FINISH/FAILED is the
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
 import { BambuCommandError, BambuUploadError } from '@printforge/bambu'

@@ -1,4 +1,4 @@
-// printer.command (PRODUCT §4.4): an operator's command, sent through this worker's session. The
+// printer.command (docs/product.md §4.4): an operator's command, sent through this worker's session. The
 // API audits `printer.controlled`; one attempt only, since resending a pause or stop later could
 // act on a different print than the operator saw.
 import type { Logger } from '@printforge/logger'

@@ -1,4 +1,4 @@
-// scan.ingest (PRODUCT §6): each quarantined upload is decoded, stripped of all metadata,
+// scan.ingest (docs/product.md §6): each quarantined upload is decoded, stripped of all metadata,
 // re-encoded, hashed and stored under scans/<customer>/<job>/<image>.<ext>; then its quarantine
 // object goes. A bad image fails alone. Idempotent: stored images are skipped on a re-run, object
 // keys are deterministic (a re-put overwrites, never duplicates), row updates are conditional.

@@ -1,4 +1,4 @@
-// Follows printing jobs to FINISH/FAILED from the printers' reports (PRODUCT §4.5), records
+// Follows printing jobs to FINISH/FAILED from the printers' reports (docs/product.md §4.5), records
 // progress, and stops prints whose job was cancelled. Transitions are conditional updates, so
 // several worker processes following the same printer still move each job exactly once.
 import { BUSY_STATES, USER_ACTION_CODES, type PrinterStatus } from '@printforge/bambu'

@@ -1,4 +1,4 @@
-// Decode and re-encode one customer image (PRODUCT §6). Only pixels survive: sharp writes no
+// Decode and re-encode one customer image (docs/product.md §6). Only pixels survive: sharp writes no
 // metadata unless asked (EXIF with GPS, XMP, ICC, comments all go), and the orientation EXIF
 // carried is applied to the pixels first so the stored image still looks right.
 import { createHash } from 'node:crypto'

@@ -1,4 +1,4 @@
-// One quarantined upload → a stored, metadata-free scan (PRODUCT §6). The decode and re-encode
+// One quarantined upload → a stored, metadata-free scan (docs/product.md §6). The decode and re-encode
 // run without locks; the write holds the two row locks of lockImageForStore
 // (packages/domain/src/scans/images.ts), so a customer's delete or cancel never leaves an object behind.
 import type { Readable } from 'node:stream'

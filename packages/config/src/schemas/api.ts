@@ -3,7 +3,7 @@ import type { ConfigProblem } from '../load.js'
 import { Secret } from '../secret.js'
 import { commonEnv, databaseEnv, redisEnv, storageEnv } from './common.js'
 
-/** The API process (PRODUCT §2, §3, §11). */
+/** The API process (docs/product.md §2, §3, §11). */
 export const ApiEnvSchema = Type.Object({
   ...commonEnv,
   ...databaseEnv,

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 import { Secret } from '../secret.js'
 import { commonEnv, databaseEnv, redisEnv, storageEnv } from './common.js'
 
-/** The worker process (PRODUCT §6). */
+/** The worker process (docs/product.md §6). */
 export const WorkerEnvSchema = Type.Object({
   ...commonEnv,
   ...databaseEnv,

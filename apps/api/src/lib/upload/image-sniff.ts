@@ -2,7 +2,7 @@ import { AppError } from '@printforge/errors'
 import { fileTypeFromBuffer } from 'file-type'
 import { imageSize } from 'image-size'
 
-/** PRODUCT §4.2 / §6: anything over 50 megapixels is a pixel flood and is refused before decoding. */
+/** docs/product.md §4.2 / §6: anything over 50 megapixels is a pixel flood and is refused before decoding. */
 export const MAX_PIXELS = 50_000_000
 /** Bytes file-type needs to recognise every type it knows. */
 export const FILE_TYPE_SAMPLE = 4_100

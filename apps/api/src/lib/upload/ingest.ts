@@ -6,7 +6,7 @@ import { clientParts } from './client-parts.js'
 import { safeName } from './image-sniff.js'
 import { storePart } from './store-part.js'
 
-/** PRODUCT §4.2 limits, enforced by busboy while the body streams in. */
+/** docs/product.md §4.2 limits, enforced by busboy while the body streams in. */
 export const UPLOAD_LIMITS = {
   files: 50,
   fileSize: 10 * 1024 * 1024,

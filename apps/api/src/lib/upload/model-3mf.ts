@@ -1,7 +1,7 @@
 import { AppError } from '@printforge/errors'
 import yauzl from 'yauzl'
 
-/** Zip-bomb bounds for a sliced Bambu project (PRODUCT §4.5). Real projects are far below them. */
+/** Zip-bomb bounds for a sliced Bambu project (docs/product.md §4.5). Real projects are far below them. */
 export const MODEL_LIMITS = {
   maxEntries: 2_000,
   /** total declared uncompressed size */

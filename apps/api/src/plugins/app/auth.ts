@@ -31,7 +31,7 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Verifies the Medusa-issued bearer token (PRODUCT §2). The algorithm is pinned by config;
+ * Verifies the Medusa-issued bearer token (docs/product.md §2). The algorithm is pinned by config;
  * exp and iat (and iss/aud when configured) are required claims; 30 s clock skew; a token issued
  * at or before its actor's revocation cut-off is refused. Every failure
  * answers the same 401, whatever the cause; the cause is logged and audited, never the token.

@@ -83,7 +83,7 @@ function hasNonFinite(values: unknown): boolean {
 }
 
 /**
- * One error handler (STYLE rule 4): maps by code to `{ error: { code, message, requestId } }`.
+ * One error handler (docs/api.md, "Errors"): maps by code to `{ error: { code, message, requestId } }`.
  * 5xx answers carry a generic message; the cause goes to the log with the request id.
  */
 export default fp(

@@ -17,7 +17,7 @@ declare module 'fastify' {
 }
 
 /**
- * The API's Redis clients fail fast (STACK.md: default ioredis options stall a request 10–70 s
+ * The API's Redis clients fail fast (measured: default ioredis options stall a request 10–70 s
  * when Redis is down): no offline queue, short connect and command timeouts, no per-command
  * retries. The worker's BullMQ connection does the opposite (maxRetriesPerRequest: null).
  */

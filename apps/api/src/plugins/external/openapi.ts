@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 
 /**
  * OpenAPI generated from the route schemas. Outside production the UI and the JSON are public at
- * /docs and /docs/json; in production only staff fetch /docs/json (PRODUCT §12: docs not public).
+ * /docs and /docs/json; in production only staff fetch /docs/json (docs/product.md §12: docs not public).
  * Each operation carries `x-roles`, read from the route's `config.roles`: the roles the auth hook
  * enforces, so clients see who may call it and the route-security suite derives its checks from
  * the document rather than from source files. A public route has none.

@@ -11,7 +11,7 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const WINDOW_MS = 60_000
 
 /**
- * PRODUCT §3 rate limits, shared by every API instance through Redis. They run at preParsing:
+ * docs/product.md §3 rate limits, shared by every API instance through Redis. They run at preParsing:
  * after authentication (so an authenticated caller is keyed by actor, never by a shared IP) and
  * before the body is read (a refused upload costs nothing). When Redis is unreachable the
  * limiter fails open for reads and closed (503) for writes.

@@ -29,7 +29,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 })
 
 /**
- * PRODUCT §3 cross-cutting HTTP rules: security headers on every response, CORS for the listed
+ * docs/product.md §3 cross-cutting HTTP rules: security headers on every response, CORS for the listed
  * origins only, and a Host header check.
  */
 export default fp(

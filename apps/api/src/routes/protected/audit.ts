@@ -19,7 +19,7 @@ const AuditRow = Type.Object({
   hash: Type.String(),
 })
 
-/** PRODUCT §4.6 / §5.3 (admin). */
+/** docs/product.md §4.6 / §5.3 (admin). */
 const audit: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     config: { roles: ['admin'] },

@@ -26,7 +26,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   })
 
   if (app.config.NODE_ENV === 'production') {
-    // In production the OpenAPI document is for staff only (PRODUCT §12: docs are not public).
+    // In production the OpenAPI document is for staff only (docs/product.md §12: docs are not public).
     app.get('/docs/json', { config: { roles: ['operator', 'admin'] }, schema: { hide: true } }, async () => app.swagger())
   }
   await app.register(me)

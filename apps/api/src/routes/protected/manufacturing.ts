@@ -29,7 +29,7 @@ const createPrint: FastifyPluginAsyncTypebox = async (app) => {
   })
 }
 
-/** PRODUCT §4.5 print jobs. */
+/** docs/product.md §4.5 print jobs. */
 const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
   const service = app.services.manufacturing
   await app.register(createPrint)

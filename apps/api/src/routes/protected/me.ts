@@ -9,7 +9,7 @@ const Me = Type.Object({
   role: Type.Union([Type.Literal('customer'), Type.Literal('operator'), Type.Literal('admin'), Type.Literal('none')]),
 })
 
-/** PRODUCT §4.6: identity and role; the caller's data, for data-subject access requests (streamed). */
+/** docs/product.md §4.6: identity and role; the caller's data, for data-subject access requests (streamed). */
 const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', {
     config: { roles: ['customer', 'operator', 'admin', 'none'] },

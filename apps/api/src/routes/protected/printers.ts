@@ -7,7 +7,7 @@ import { Printer, PrinterCommandBody, RegisterPrinterBody, UpdatePrinterBody } f
 const Params = Type.Object({ id: Uuid })
 const One = Type.Object({ printer: Printer })
 
-/** PRODUCT §4.4 */
+/** docs/product.md §4.4 */
 const printers: FastifyPluginAsyncTypebox = async (app) => {
   const service = app.services.printers
 

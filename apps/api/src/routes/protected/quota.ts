@@ -5,7 +5,7 @@ import { ActorId, commonErrors, Timestamp } from '../../schemas/common.js'
 
 const Quota = Type.Object({ quota: Type.Object({ monthlyLimit: Type.Integer(), used: Type.Integer(), remaining: Type.Integer(), resetsAt: Timestamp }) })
 
-/** PRODUCT §4.3 */
+/** docs/product.md §4.3 */
 const quota: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     config: { roles: ['customer'] },

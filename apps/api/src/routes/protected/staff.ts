@@ -6,7 +6,7 @@ import { ActorId, commonErrors, ErrorBody, Page, Timestamp } from '../../schemas
 const StaffRole = Type.Union([Type.Literal('operator'), Type.Literal('admin')])
 const Staff = Type.Object({ userId: ActorId, role: StaffRole, grantedBy: Type.String(), createdAt: Timestamp, updatedAt: Timestamp })
 
-/** PRODUCT §4.6 (admin). */
+/** docs/product.md §4.6 (admin). */
 const staff: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     config: { roles: ['admin'] },

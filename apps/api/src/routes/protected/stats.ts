@@ -5,7 +5,7 @@ import { commonErrors } from '../../schemas/common.js'
 const Counts = Type.Record(Type.String(), Type.Integer())
 const Depth = Type.Union([Type.Object({ waiting: Type.Integer(), active: Type.Integer(), delayed: Type.Integer(), failed: Type.Integer() }), Type.Null()])
 
-/** PRODUCT §4.6 dashboard (admin, 30/min). */
+/** docs/product.md §4.6 dashboard (admin, 30/min). */
 const stats: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/dashboard', {
     config: { roles: ['admin'], rateLimit: { max: 30, timeWindow: 60_000 } },

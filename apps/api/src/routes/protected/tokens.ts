@@ -8,7 +8,7 @@ const ActorType = Type.Union([Type.Literal('customer'), Type.Literal('user')])
 // Only ids a Medusa token can carry: revoking anything else would protect nothing.
 const TokenActorId = Type.String({ pattern: ACTOR_ID_PATTERN })
 
-/** PRODUCT §2 (admin): revoke every token of one actor issued up to now. */
+/** docs/product.md §2 (admin): revoke every token of one actor issued up to now. */
 const tokens: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/revoke', {
     config: { roles: ['admin'], rateLimit: { max: 30, timeWindow: 60_000 } },

@@ -5,7 +5,7 @@ import { ErrorBody } from '../../schemas/common.js'
 
 const VERSION = '0.1.0'
 
-/** PRODUCT §4.1: the only routes without authentication, in their own scope. */
+/** docs/product.md §4.1: the only routes without authentication, in their own scope. */
 const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     schema: { operationId: 'about', response: { 200: Type.Object({ name: Type.String(), version: Type.String() }), 429: ErrorBody } },

@@ -6,7 +6,7 @@ import { ActorId, commonErrors, ErrorBody, PageQuery, Timestamp, Uuid } from '..
 import { JobDetail, JobPage, JobParams } from '../../../schemas/jobs.js'
 import createJob from './create.js'
 
-/** PRODUCT §4.2: scan jobs. Customers own theirs; staff read all (and each read is audited). */
+/** docs/product.md §4.2: scan jobs. Customers own theirs; staff read all (and each read is audited). */
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
   const service = app.services.scanJobs
   await app.register(createJob)
