@@ -8,5 +8,8 @@ export const BUSY_STATES: ReadonlySet<string> = new Set(['PREPARE', 'SLICING', '
 /** The printer may take a new job. */
 export const IDLE_STATES: ReadonlySet<string> = new Set(['IDLE', 'FINISH', 'FAILED'])
 
+/** The printer reported a failed print (its errors say why). */
+export const FAILED_STATE = 'FAILED'
+
 /** As a list, for SQL (`gcode_state = ANY(…)`). */
 export const BUSY_STATE_LIST: readonly string[] = [...BUSY_STATES]

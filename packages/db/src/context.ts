@@ -29,8 +29,12 @@ export interface TxOptions {
 /** Attempts of a transaction that keeps losing a serialization or deadlock race. */
 const ATTEMPTS = 3
 
-/** A Prisma transaction client has no `$transaction`: that is how a joined call is told apart. */
-const isTx = (db: Db | Tx): db is Tx => !('$transaction' in db)
+/**
+ * A Prisma transaction client lacks `$connect` (its deny list): that is how a joined call is told
+ * apart. (Not `$transaction`: Prisma 7 offers it inside a transaction too, as a savepoint — which
+ * would let a nested call re-run set_config and quietly change who the outer transaction runs as.)
+ */
+const isTx = (db: Db | Tx): db is Tx => typeof (db as { $connect?: unknown }).$connect !== 'function'
 
 /**
  * Runs `fn` in one interactive transaction whose first statement sets the RLS context with

@@ -1,5 +1,5 @@
 import { withTx, type Database } from '@printforge/db'
-import { PRINTER_BUSY_STATE_LIST, printOutcomesSince, scanOutcomesSince } from '@printforge/domain'
+import { PRINTER_BUSY_STATE_LIST, PRINTER_FAILED_STATE, printOutcomesSince, scanOutcomesSince } from '@printforge/domain'
 import type { Queue } from 'bullmq'
 import type { Principal } from '../lib/principal.js'
 
@@ -38,7 +38,7 @@ export function createStatsService(deps: { db: Pick<Database, 'prisma'>; queues:
             tx.$queryRaw<{ online: bigint; printing: bigint; in_error: bigint; total: bigint }[]>`
               SELECT count(*) FILTER (WHERE s.online) AS online,
                      count(*) FILTER (WHERE s.online AND s.gcode_state = ANY(${[...PRINTER_BUSY_STATE_LIST]})) AS printing,
-                     count(*) FILTER (WHERE jsonb_array_length(s.errors) > 0 OR s.gcode_state = 'FAILED') AS in_error,
+                     count(*) FILTER (WHERE jsonb_array_length(s.errors) > 0 OR s.gcode_state = ${PRINTER_FAILED_STATE}) AS in_error,
                      (SELECT count(*) FROM printers) AS total
                 FROM printer_status s`,
             scanOutcomesSince(tx, since),
