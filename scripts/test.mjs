@@ -8,5 +8,7 @@ step('Type-checking tests')
 run('npx', ['tsc', '-p', 'tsconfig.tests.json'])
 step('Linting')
 run('npx', ['eslint', '--max-warnings', '0', '.'])
+// Declared dependencies match imports in every workspace (knip.jsonc); the same as `npm run lint`.
+run('npx', ['knip', '--no-progress'])
 step('Running tests')
 run(process.execPath, ['packages/devstack/dist/run-tests.js', ...process.argv.slice(2)])

@@ -15,6 +15,7 @@ import storage from './plugins/app/storage.js'
 import openapi from './plugins/external/openapi.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import securityHeaders, { SECURITY_HEADERS } from './plugins/external/security-headers.js'
+import underPressure from './plugins/external/under-pressure.js'
 import protectedRoutes from './routes/protected/index.js'
 import publicRoutes from './routes/public/index.js'
 
@@ -73,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(config, { config: settings })
   await app.register(errors)
   await app.register(securityHeaders)
+  await app.register(underPressure)
   await app.register(database)
   await app.register(redis, { keyPrefix: options.redisKeyPrefix ?? 'pf:' })
   await app.register(storage)

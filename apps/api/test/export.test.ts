@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { before, describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx, type Prisma } from '@printforge/db'
 import type pg from 'pg'
+import { Compile } from 'typebox/compile'
+import { AccountExport } from '../src/schemas/account.ts'
 import { auditRows, randomId, useApi } from './helper.ts'
 
 const api = useApi({ DEFAULT_MONTHLY_QUOTA: 7 })
@@ -12,6 +14,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const BATCH = 200 // EXPORT_BATCH
 const JOBS = 2 * BATCH + 53
 const AUDIT = 5 * BATCH + 17
+
+/**
+ * The streamed body bypasses the response serializer, so nothing else holds it to the schema the
+ * OpenAPI spec publishes: every export a test reads is checked against it.
+ */
+const exportSchema = Compile(AccountExport)
+function assertDocumented(body: unknown) {
+  const errors = [...exportSchema.Errors(body)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`)
+  assert.deepEqual(errors, [], 'the export matches the documented AccountExport schema')
+}
 
 /**
  * A customer's history spanning several batches, interleaved with another customer's (whose
@@ -91,6 +103,7 @@ describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', (
     const res = await api.app.inject({ method: 'GET', url: '/me/export', headers: api.customer(A).auth })
     assert.equal(res.statusCode, 200)
     const body = res.json()
+    assertDocumented(body)
     assert.deepEqual(Object.keys(body), ['exportedAt', 'identity', 'quota', 'jobs', 'auditTrail'])
     assert.deepEqual(body.identity, { actorType: 'customer', actorId: A, role: 'customer' })
     assert.equal(body.quota.monthlyLimit, 7)
@@ -173,6 +186,7 @@ describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', (
   test('a Medusa user without a staff role exports an empty history, never a customer’s', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/me/export', headers: { authorization: `Bearer ${api.token({ actor_id: A, actor_type: 'user' })}` } })
     assert.equal(res.statusCode, 200)
+    assertDocumented(res.json())
     assert.deepEqual({ ...(res.json() as object), exportedAt: 'x' }, { exportedAt: 'x', identity: { actorType: 'user', actorId: A, role: 'none' }, quota: null, jobs: [], auditTrail: [] })
   })
 
@@ -183,6 +197,7 @@ describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', (
     const res = await api.app.inject({ method: 'GET', url: '/me/export', headers: { authorization: `Bearer ${api.token({ actor_id: A, actor_type: 'user' })}` } })
     assert.equal(res.statusCode, 200)
     const body = res.json()
+    assertDocumented(body)
     assert.deepEqual(body.identity, { actorType: 'user', actorId: A, role: 'admin' })
     assert.deepEqual(body.jobs, [])
     // The seeded user rows, and the previous test's export by user A; none of customer A's rows.

@@ -55,6 +55,8 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     MAX_MODEL_BYTES: 200 * 1024 * 1024,
     QUEUE_PREFIX: 'pf',
     ROLE_CACHE_TTL_MS: 1_000,
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 1_000,
+    PRESSURE_MAX_HEAP_USED_BYTES: 512 * 1024 ** 2,
     ...overrides,
   }
 }

@@ -18,6 +18,19 @@ describe('OpenAPI (docs/product.md §3, §12)', () => {
     assert.equal((await dev.app.inject({ method: 'GET', url: '/docs' })).statusCode < 400, true)
   })
 
+  test('GET /me/export documents the whole document, closed wherever the object is ours', async () => {
+    const spec = (await dev.app.inject({ method: 'GET', url: '/docs/json' })).json()
+    const doc = spec.paths['/me/export'].get.responses['200'].content['application/json'].schema
+    assert.deepEqual(Object.keys(doc.properties), ['exportedAt', 'identity', 'quota', 'jobs', 'auditTrail'])
+    const job = doc.properties.jobs.items
+    const image = job.properties.images.items
+    const audit = doc.properties.auditTrail.items
+    for (const [name, schema] of Object.entries({ doc, identity: doc.properties.identity, job, image, audit })) {
+      assert.equal(schema.additionalProperties, false, `${name} is closed`)
+    }
+    assert.ok(job.properties.finishedAt && image.properties.sha256 && audit.properties.details)
+  })
+
   test('in production the spec is for staff only and there is no UI', async () => {
     assert.equal((await production.app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 401)
     assert.equal((await production.app.inject({ method: 'GET', url: '/docs/json', headers: production.customer().auth })).statusCode, 403)

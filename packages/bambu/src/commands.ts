@@ -4,7 +4,7 @@
 /** Models the client knows how to address. `A1M` is the A1 mini. */
 export type BambuModel = 'X1C' | 'X1E' | 'P1P' | 'P1S' | 'A1' | 'A1M' | 'H2D' | 'H2S' | 'H2C' | 'P2S' | 'X2D'
 
-export type RequestClass = 'print' | 'pushing' | 'info' | 'system'
+type RequestClass = 'print' | 'pushing' | 'info' | 'system'
 
 /** A request without its sequence_id: `{ [cls]: { command, ...fields } }`. */
 export interface CommandSpec {

@@ -16,7 +16,7 @@ const MAX_FILE_BYTES = 64 * 1024
 export const fileVariable = (variable: string) => `${variable}_FILE`
 
 /** Whether `NAME_FILE` is accepted for this variable: secrets, and what opted in (default deny). */
-export function acceptsFile(schema: TSchema): boolean {
+function acceptsFile(schema: TSchema): boolean {
   return secretKindOf(schema) !== undefined || (schema as Record<string, unknown>)[FILE_KEYWORD] === true
 }
 

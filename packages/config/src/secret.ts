@@ -10,7 +10,7 @@ export const MIN_SECRET_BYTES = 32
  */
 export type SecretKind = 'value' | 'url-password' | 'key-list'
 
-export const SECRET_KEYWORD = 'x-secret'
+const SECRET_KEYWORD = 'x-secret'
 
 /** A string variable that is a secret: no default, validated by {@link checkSecret} at boot. */
 export function Secret(kind: SecretKind = 'value', options: { description?: string } = {}): TString {
@@ -22,7 +22,7 @@ export function secretKindOf(schema: TSchema): SecretKind | undefined {
 }
 
 /** The secret parts of a value, per its kind (a URL's password, each key of a key list). */
-export function secretParts(kind: SecretKind, value: string): Buffer[] | { error: string } {
+function secretParts(kind: SecretKind, value: string): Buffer[] | { error: string } {
   switch (kind) {
     case 'value':
       return [Buffer.from(value)]

@@ -82,6 +82,21 @@ describe('configuration secrets (docs/product.md §8)', () => {
     assert.ok('NODE_ENV' in problemsOf(() => loadConfig(CliEnvSchema, { DATABASE_URL: url(strong), NODE_ENV: 'prod' })))
   })
 
+  test('load shedding: production limits by default; a limit that would shed always or never is refused', () => {
+    const api = {
+      DATABASE_URL: url(strong), REDIS_URL: `redis://:${strong}@127.0.0.1:6379`, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'printforge',
+      S3_ACCESS_KEY_ID: 'printforge-key', S3_SECRET_ACCESS_KEY: strong, PRINTER_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET: strong,
+    }
+    const config = loadConfig(ApiEnvSchema, api, refineApiConfig)
+    assert.equal(config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS, 1_000)
+    assert.equal(config.PRESSURE_MAX_HEAP_USED_BYTES, 512 * 1024 ** 2)
+    assert.equal(loadConfig(ApiEnvSchema, { ...api, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '250' }, refineApiConfig).PRESSURE_MAX_EVENT_LOOP_DELAY_MS, 250)
+    for (const [name, bad] of [['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '0'], ['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '1e9'], ['PRESSURE_MAX_HEAP_USED_BYTES', '1024'], ['PRESSURE_MAX_HEAP_USED_BYTES', 'lots']] as const) {
+      assert.ok(name in problemsOf(() => loadConfig(ApiEnvSchema, { ...api, [name]: bad }, refineApiConfig)), `${name}=${bad}`)
+    }
+  })
+
   test('WORKER_QUEUES lists known queues only; the default consumes all three', () => {
     const worker = {
       DATABASE_URL: url(strong), REDIS_URL: `redis://:${strong}@127.0.0.1:6379`, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'printforge',

@@ -32,7 +32,7 @@ export interface DatabaseSettings {
  * node-postgres pool settings shared by every client. Connection attempts fail fast so a database
  * outage turns into a quick 503 upstream, never a hung request.
  */
-export function poolConfig(settings: DatabaseSettings): pg.PoolConfig {
+function poolConfig(settings: DatabaseSettings): pg.PoolConfig {
   return {
     connectionString: settings.url,
     max: settings.poolMax,

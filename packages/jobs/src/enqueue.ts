@@ -1,13 +1,12 @@
 import type { Queue } from 'bullmq'
 import { Compile } from 'typebox/compile'
-import { catalog, jobIdFor, type JobName, type JobPayload, type QueueName } from './catalog.js'
+import { catalog, jobIdFor, type Catalog, type JobName, type JobPayload, type QueueName } from './catalog.js'
 
 export type QueueMap = Record<QueueName, Pick<Queue, 'add'>>
 
 const checkers = Object.fromEntries(
   Object.entries(catalog).map(([name, job]) => [name, Compile(job.payload)]),
 ) as { [N in JobName]: ReturnType<typeof Compile<Catalog[N]['payload']>> }
-type Catalog = typeof catalog
 
 /** Thrown when a payload does not match its schema, on either side of the queue. */
 export class InvalidJobPayload extends Error {}

@@ -33,6 +33,14 @@ export const ApiEnvSchema = Type.Object({
   MAX_MODEL_BYTES: Type.Integer({ minimum: 1024, maximum: 2 * 1024 ** 3, default: 200 * 1024 * 1024 }),
   /** BullMQ key prefix shared with the worker. */
   QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
+  /**
+   * Load shedding (@fastify/under-pressure): past either limit the API answers 503 with
+   * Retry-After until the next sample (once a second) finds it below again. The mean event-loop
+   * delay over the last second, ms: a loop that late already times requests out.
+   */
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000 }),
+  /** V8 heap in use, bytes: below the API container's 768 MiB, with room for buffers and native memory. */
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 16 * 1024 ** 2, maximum: 64 * 1024 ** 3, default: 512 * 1024 ** 2 }),
 })
 
 export type ApiConfig = Static<typeof ApiEnvSchema>

@@ -1,13 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditFields } from '../../lib/audit.js'
-import { ActorId, commonErrors } from '../../schemas/common.js'
-
-const Me = Type.Object({
-  actorType: Type.Union([Type.Literal('customer'), Type.Literal('user')]),
-  actorId: ActorId,
-  role: Type.Union([Type.Literal('customer'), Type.Literal('operator'), Type.Literal('admin'), Type.Literal('none')]),
-})
+import { AccountExport, Me } from '../../schemas/account.js'
+import { commonErrors } from '../../schemas/common.js'
 
 /** docs/product.md §4.6: identity and role; the caller's data, for data-subject access requests (streamed). */
 const me: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,16 +15,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['customer', 'operator', 'admin', 'none'], rateLimit: { max: 5, timeWindow: 60_000 } },
     schema: {
       operationId: 'exportMe',
-      response: {
-        200: Type.Object({
-          exportedAt: Type.String(),
-          identity: Me,
-          quota: Type.Union([Type.Object({ monthlyLimit: Type.Integer(), used: Type.Integer(), remaining: Type.Integer(), resetsAt: Type.String() }), Type.Null()]),
-          jobs: Type.Array(Type.Object({}, { additionalProperties: true })),
-          auditTrail: Type.Array(Type.Object({}, { additionalProperties: true })),
-        }),
-        ...commonErrors,
-      },
+      response: { 200: AccountExport, ...commonErrors },
     },
   }, async (request, reply) => {
     const document = await app.services.account.export(request.principal!, auditFields(request))
