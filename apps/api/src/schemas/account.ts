@@ -70,7 +70,7 @@ const ExportAuditEntry = Type.Object(
 )
 
 /**
- * GET /me/export (PRODUCT §4.6). The body is streamed in batches and so never passes through the
+ * GET /me/export (docs/product.md §4.6). The body is streamed in batches and so never passes through the
  * response serializer: this schema documents it, and the export test checks every answer against it.
  */
 export const AccountExport = Type.Object(
