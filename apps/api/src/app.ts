@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { splitList, type ApiConfig } from '@printforge/config'
-import { DEFAULT_QUEUE_PREFIX } from '@printforge/jobs'
 import { loggerOptions } from '@printforge/logger'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import auth from './plugins/app/auth.js'
@@ -30,7 +29,7 @@ class AccessLog extends LogController {
 
 export interface AppOptions {
   config: ApiConfig
-  /** BullMQ key prefix shared with the worker (tests use a random one). */
+  /** BullMQ key prefix (default: QUEUE_PREFIX; tests use a random one). */
   queuePrefix?: string
   /** Prefix of the API's own Redis counters (tests use a random one). */
   redisKeyPrefix?: string
@@ -78,7 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(database)
   await app.register(redis, { keyPrefix: options.redisKeyPrefix ?? 'pf:' })
   await app.register(storage)
-  await app.register(queues, { prefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX })
+  await app.register(queues, { prefix: options.queuePrefix ?? settings.QUEUE_PREFIX })
   await app.register(auth)
   await app.register(rateLimit)
   await app.register(openapi)

@@ -6,7 +6,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 
 const config = loadConfigOrExit(ApiEnvSchema, process.env, 'printforge-api', refineApiConfig)
-const app = await buildApp({ config, queuePrefix: config.QUEUE_PREFIX })
+const app = await buildApp({ config })
 
 // Generous for 50 × 10 MiB uploads on slow links; headers must arrive quickly.
 app.server.requestTimeout = 15 * 60_000

@@ -8,7 +8,6 @@ import { startWorker } from './worker.js'
 const config = loadConfigOrExit(WorkerEnvSchema, process.env, 'printforge-worker')
 const lockMs = config.WORKER_LOCK_MS
 const worker = await startWorker(config, {
-  queuePrefix: config.QUEUE_PREFIX,
   lockDurationMs: lockMs,
   stalledIntervalMs: Math.min(lockMs, 30_000),
   sweepMinAgeMs: config.SWEEP_MIN_AGE_MS,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { BambuSessionOptions } from '@printforge/bambu'
 import type { WorkerConfig } from '@printforge/config'
 import { assertSafeAppRole, createDatabase } from '@printforge/db'
-import { DEFAULT_QUEUE_PREFIX, QUEUES, type QueueName } from '@printforge/jobs'
+import { QUEUES, type QueueName } from '@printforge/jobs'
 import { createLogger, type Logger } from '@printforge/logger'
 import { parsePrinterKeys } from '@printforge/printer-keys'
 import { createObjectStore, createS3Client } from '@printforge/storage'
@@ -18,7 +18,7 @@ import { assertNoEviction, createWorkerRedis, watchRedis } from './redis.js'
 import { DEFAULT_SCHEDULES, upsertSchedules, type ScheduleSettings } from './schedules.js'
 
 export interface WorkerOptions {
-  /** BullMQ key prefix shared with the API. Default `pf`; tests use a random one. */
+  /** BullMQ key prefix (default: QUEUE_PREFIX, which the API reads too; tests use a random one). */
   queuePrefix?: string
   logger?: Logger
   /** PEMs trusted for printer TLS besides Bambu's; default: the file at PRINTER_EXTRA_CA. */
@@ -54,7 +54,7 @@ const DEFAULT_TIMING: Timing = { readyTimeoutMs: 15_000, confirmTimeoutMs: 60_00
 
 export async function startWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
   const log = options.logger ?? createLogger({ name: 'printforge-worker', level: config.LOG_LEVEL })
-  const prefix = options.queuePrefix ?? DEFAULT_QUEUE_PREFIX
+  const prefix = options.queuePrefix ?? config.QUEUE_PREFIX
   const timing = { ...DEFAULT_TIMING, ...options.timing }
   const extraCaPems = options.extraCaPems ?? (config.PRINTER_EXTRA_CA ? [readFileSync(config.PRINTER_EXTRA_CA, 'utf8')] : [])
   const keyring = parsePrinterKeys(config.PRINTER_KEYS)

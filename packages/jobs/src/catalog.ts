@@ -14,9 +14,6 @@ const retry = (attempts: number, delayMs: number) =>
 export const QUEUES = ['scans', 'prints', 'maintenance'] as const
 export type QueueName = (typeof QUEUES)[number]
 
-/** BullMQ's key prefix: API and worker must agree on it (tests pass a random one to each). */
-export const DEFAULT_QUEUE_PREFIX = 'pf'
-
 /**
  * What a producer does when the queue refuses a job after its row committed (Redis down):
  * - `sweep`: answer as if queued. The row is the truth and a background pass finishes the work —

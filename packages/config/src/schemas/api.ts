@@ -31,8 +31,6 @@ export const ApiEnvSchema = Type.Object({
   PRINTER_KEYS: Secret('key-list'),
   /** Upper bound of a sliced model upload (POST /manufacturing/create). */
   MAX_MODEL_BYTES: Type.Integer({ minimum: 1024, maximum: 2 * 1024 ** 3, default: 200 * 1024 * 1024 }),
-  /** BullMQ key prefix shared with the worker. */
-  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
   /**
    * Load shedding (@fastify/under-pressure): past either limit the API answers 503 with
    * Retry-After until the next sample (once a second) finds it below again. The mean event-loop

@@ -29,6 +29,8 @@ export const databaseAdminEnv = {
 /** Redis: BullMQ queues and the shared rate-limit counters. */
 export const redisEnv = {
   REDIS_URL: Secret('url-password', { description: 'redis://:password@host:port (requirepass is mandatory)' }),
+  /** BullMQ key prefix: the API and the worker read the same variable, so they always agree (tests use a random one). */
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
 }
 
 /** Object storage: Cloudflare R2 or any S3 API. */

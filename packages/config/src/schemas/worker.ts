@@ -19,8 +19,6 @@ export const WorkerEnvSchema = Type.Object({
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
   /** How long SIGTERM waits for running jobs before handing them back. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 1_000, maximum: 120_000, default: 20_000 }),
-  /** BullMQ key prefix, shared with the API (tests use a random one). */
-  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'pf' }),
   /**
    * Queues this process consumes, comma-separated. Only a process that consumes `prints` opens
    * printer sessions: real printers take few MQTT clients, so scale scans with `scans`-only
