@@ -32,7 +32,7 @@ export interface ExportReader {
   audit(after: bigint, through: bigint, limit: number): Promise<{ id: bigint; json: object }[]>
 }
 
-export function createExportReader(db: Database, p: Principal): ExportReader {
+export function createExportReader(db: Pick<Database, 'prisma'>, p: Principal): ExportReader {
   const context = dbContextOf(p)
   // Each batch is its own short transaction under the caller's context: no transaction stays open
   // while the client is slow to read.

@@ -7,7 +7,7 @@ import { quotaOf } from './quota.service.js'
 import type { RequestMeta } from './types.js'
 
 /** GET /me and GET /me/export (docs/product.md §4.6 data rights). */
-export function createAccountService(deps: { db: Database; defaultQuota: number }) {
+export function createAccountService(deps: { db: Pick<Database, 'prisma'>; defaultQuota: number }) {
   return {
     me: (p: Principal) => ({ actorType: p.actorType, actorId: p.actorId, role: p.role }),
 

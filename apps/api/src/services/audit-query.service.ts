@@ -18,7 +18,7 @@ export interface AuditFilters {
 }
 
 /** GET /audit and GET /audit/verify (admin). Reading the log is itself audited (admin.access). */
-export function createAuditQueryService(deps: { db: Database }) {
+export function createAuditQueryService(deps: { db: Pick<Database, 'prisma'> }) {
   const admin = (p: Principal) => ({ actorId: p.actorId, role: 'admin' as const })
   return {
     async list(p: Principal, f: AuditFilters, meta: RequestMeta) {

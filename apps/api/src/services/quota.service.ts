@@ -40,7 +40,7 @@ export async function lockQuota(tx: Tx, customerId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended('quota:' || ${customerId}, 0))`
 }
 
-export function createQuotaService(deps: { db: Database; defaultLimit: number }) {
+export function createQuotaService(deps: { db: Pick<Database, 'prisma'>; defaultLimit: number }) {
   return {
     get: (p: Principal) =>
       withTx(deps.db.prisma, { actorId: p.actorId, role: 'customer' }, (tx) => quotaOf(tx, p.actorId, deps.defaultLimit)),

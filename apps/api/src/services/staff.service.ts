@@ -11,7 +11,7 @@ const toView = (s: { userId: string; role: StaffRole; grantedBy: string; created
 })
 
 /** docs/product.md §4.6 staff management (admin). Roles never come from token claims, only from here. */
-export function createStaffService(deps: { db: Database; roles: Pick<RoleCache, 'forget'> }) {
+export function createStaffService(deps: { db: Pick<Database, 'prisma'>; roles: Pick<RoleCache, 'forget'> }) {
   const admin = (p: Principal) => ({ actorId: p.actorId, role: 'admin' as const })
   return {
     list: (p: Principal) =>

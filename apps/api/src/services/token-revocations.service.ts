@@ -9,7 +9,7 @@ export interface RevocationTarget {
 }
 
 /** docs/product.md §2 revocation (admin): every token of an actor issued up to now stops working. */
-export function createTokenRevocationService(deps: { db: Database; roles: Pick<RoleCache, 'forget'> }) {
+export function createTokenRevocationService(deps: { db: Pick<Database, 'prisma'>; roles: Pick<RoleCache, 'forget'> }) {
   return {
     async revoke(p: Principal, target: RevocationTarget, meta: RequestMeta) {
       const revokedBefore = await withTx(deps.db.prisma, { actorId: p.actorId, role: 'admin' }, (tx) =>
