@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox'
 import { ActorId, Timestamp, Uuid } from './common.js'
-import { JobStatus } from './jobs.js'
+import { ImageStatus, JobStatus } from './jobs.js'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const closed = { additionalProperties: false } as const
@@ -27,7 +27,7 @@ const ExportImage = Type.Object(
     width: Nullable(Type.Integer()),
     height: Nullable(Type.Integer()),
     sha256: Nullable(Type.String()),
-    status: Type.Union([Type.Literal('quarantined'), Type.Literal('stored'), Type.Literal('failed')]),
+    status: ImageStatus,
     failureReason: Nullable(Type.String()),
     createdAt: Timestamp,
   },

@@ -2,8 +2,9 @@ import { IMAGE_STATUSES, SCAN_INITIAL, SCAN_STATUSES } from '@printforge/domain'
 import { Type } from 'typebox'
 import { ActorId, OneOf, Page, Timestamp, Uuid } from './common.js'
 
-/** From the domain's state table (packages/domain/src/scans/states.ts). */
+/** From the domain's state tables (packages/domain/src/scans/states.ts). */
 export const JobStatus = OneOf(SCAN_STATUSES)
+export const ImageStatus = OneOf(IMAGE_STATUSES)
 
 export const JobSummary = Type.Object({
   id: Uuid,
@@ -22,7 +23,7 @@ export const JobImage = Type.Object({
   width: Type.Union([Type.Integer(), Type.Null()]),
   height: Type.Union([Type.Integer(), Type.Null()]),
   sha256: Type.Union([Type.String(), Type.Null()]),
-  status: OneOf(IMAGE_STATUSES),
+  status: ImageStatus,
   failureReason: Type.Union([Type.String(), Type.Null()]),
 })
 
