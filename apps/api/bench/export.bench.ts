@@ -40,9 +40,11 @@ await withTx(seed, SYSTEM_CONTEXT, async (tx) => {
     data: jobs.flatMap((j) => [0, 1].map((k) => ({ jobId: j.id, customerId, originalFilename: `scan-${k}.jpg`, contentType: 'image/jpeg', bytes: 4_000_000, quarantineKey: `quarantine/${j.id}/${k}` }))),
   })
 }, { timeoutMs: 120_000 })
+// As the customer: the database accepts an audit row only from the actor it names (docs/product.md §5.3).
+const asCustomer = { actorId: customerId, role: 'customer' as const }
 for (let done = 0; done < AUDIT_ROWS; done += 2_000) {
   const rows = Math.min(2_000, AUDIT_ROWS - done)
-  await withTx(seed, SYSTEM_CONTEXT, (tx) =>
+  await withTx(seed, asCustomer, (tx) =>
     tx.auditLog.createMany({
       data: Array.from({ length: rows }, (_, i) => ({
         actorType: 'customer' as const, actorId: customerId, action: 'file.downloaded', targetType: 'scan_image', targetId: randomUUID(),
