@@ -80,7 +80,8 @@ export function fullPrintObject(ctx: ReportContext): Record<string, unknown> {
 
 /**
  * Remembers what a delta printer last sent so the next report carries only changes. A full
- * report (pushall, or every report of an X1-style model) resets the baseline.
+ * report (pushall, or every report of an X1-style model) resets the baseline; with no baseline yet,
+ * the report is a full one (a "delta" of everything would claim changes that are not).
  */
 export class ReportComposer {
   private last = new Map<string, string>()
@@ -90,7 +91,7 @@ export class ReportComposer {
 
   compose(forceFull: boolean): Record<string, unknown> {
     const current = fullPrintObject(this.ctx)
-    const full = forceFull || this.ctx.traits.reports === 'full'
+    const full = forceFull || this.ctx.traits.reports === 'full' || this.last.size === 0
     const body: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(current)) {
       const encoded = JSON.stringify(value)

@@ -92,7 +92,8 @@ describe('configuration secrets (docs/product.md §8)', () => {
     assert.equal(config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS, 1_000)
     assert.equal(config.PRESSURE_MAX_HEAP_USED_BYTES, 512 * 1024 ** 2)
     assert.equal(loadConfig(ApiEnvSchema, { ...api, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '250' }, refineApiConfig).PRESSURE_MAX_EVENT_LOOP_DELAY_MS, 250)
-    for (const [name, bad] of [['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '0'], ['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '1e9'], ['PRESSURE_MAX_HEAP_USED_BYTES', '1024'], ['PRESSURE_MAX_HEAP_USED_BYTES', 'lots']] as const) {
+    assert.equal(loadConfig(ApiEnvSchema, { ...api, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' }, refineApiConfig).PRESSURE_MAX_EVENT_LOOP_DELAY_MS, 0, '0 turns the check off')
+    for (const [name, bad] of [['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '5'], ['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '-1'], ['PRESSURE_MAX_EVENT_LOOP_DELAY_MS', '1e9'], ['PRESSURE_MAX_HEAP_USED_BYTES', '1024'], ['PRESSURE_MAX_HEAP_USED_BYTES', 'lots']] as const) {
       assert.ok(name in problemsOf(() => loadConfig(ApiEnvSchema, { ...api, [name]: bad }, refineApiConfig)), `${name}=${bad}`)
     }
   })

@@ -1,3 +1,6 @@
+// The database dying or freezing under the pool. Solo (npm test runs *.solo.test.ts one at a time on
+// an otherwise idle machine): it times how fast an outage is seen (1.5 s), and a machine busy with
+// four other test files starves the health probe of CPU for longer than that.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
