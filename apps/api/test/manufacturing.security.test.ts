@@ -26,6 +26,7 @@ describe('print jobs (docs/product.md §4.5, §12)', () => {
     const before = await models()
     const res = await dispatch((await api.staff('admin')).auth, file, fields, filename)
     assert.equal(res.statusCode, status, res.body)
+    assert.equal(res.headers['connection'], 'close', 'a refused upload closes its connection')
     assert.deepEqual(await models(), before)
     return res
   }

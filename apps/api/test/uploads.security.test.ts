@@ -21,6 +21,8 @@ async function refused(status: number, code: string, parts: Parameters<typeof mu
   const res = await upload(parts, customer.auth)
   assert.equal(res.statusCode, status, res.body)
   assert.equal(res.json().error.code, code)
+  // The client may still be sending: the refusal closes the connection rather than read the rest.
+  assert.equal(res.headers['connection'], 'close', 'a refused upload closes its connection')
   assert.deepEqual(await quarantine(), before, 'the refused request left objects in quarantine')
   const jobs = await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.count({ where: { customerId: customer.id } }))
   assert.equal(jobs, 0, 'the refused request created a job')
