@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { withTx, writeAudit, type Database, type Prisma, type Tx } from '@printforge/db'
 import { registerPrinter, removePrinter, updatePrinter } from '@printforge/domain'
-import { AppError, isAppError } from '@printforge/errors'
+import { AppError } from '@printforge/errors'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
@@ -96,7 +96,6 @@ export function createPrinterService(deps: { db: Pick<Database, 'prisma'>; keyri
         await deps.enqueue('printer.command', { printerId: id, command, requestId }, `${id}-${requestId}`)
       } catch (err) {
         await withTx(db.prisma, dbContextOf(p), audit({ command, queued: false })).catch(() => {})
-        if (isAppError(err)) throw new AppError(err.code, 'The command could not be queued; retry shortly.', { cause: err.cause })
         throw err
       }
       return { printerId: id, command, status: 'queued' as const }

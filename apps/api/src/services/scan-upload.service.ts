@@ -22,6 +22,7 @@ export interface ScanUploadRequest {
 
 export interface ScanUploadDeps {
   db: Pick<Database, 'prisma'>
+  /** Removes quarantined objects through the deletion outbox; `health` refuses uploads while it is down. */
   store: Pick<WatchedStore, 'deleteKeys' | 'listKeys' | 'health'>
   /** Takes one of the actor's upload slots (429 when none is free); returns its release. */
   takeSlot(slotKey: string): Promise<() => Promise<void>>
@@ -86,18 +87,17 @@ export function createScanUploadService(deps: ScanUploadDeps) {
       const release = await deps.takeSlot(request.slotKey)
       const jobId = randomUUID()
       let begun = false
-      let upload: IngestedUpload | undefined
       try {
         await begin(p, jobId)
         begun = true
         const replaying = request.key ? await hasIdempotencyKey(db.prisma, context(p), p.actorId, request.key) : false
-        upload = await request.read(jobId, { storeObjects: !replaying })
+        const upload = await request.read(jobId, { storeObjects: !replaying })
         const outcome = await commit(p, jobId, upload, request.key, meta)
         if (outcome.created) await deps.enqueue('scan.ingest', { scanJobId: jobId }, jobId)
         else await abandon(jobId)
         return outcome.response
       } catch (err) {
-        if (upload) await store.deleteKeys(upload.storedKeys).catch(() => {})
+        // Everything the upload stored lies under the job's quarantine prefix: one drain removes it.
         if (begun) await abandon(jobId).catch((e: unknown) => deps.log.warn({ err: e, jobId }, 'refused upload: clean-up left to the worker'))
         throw err
       } finally {

@@ -1,11 +1,11 @@
 // print.dispatch (docs/product.md §4.5, §6): choose and claim a printer, upload the model over FTPS,
 // send project_file exactly once, confirm the start. Following the print to FINISH/FAILED is the
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
-import { BambuCommandError, BambuUploadError } from '@printforge/bambu'
+import { BambuCommandError, BambuUploadError, IDLE_STATES } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import { dispatchStep, holdsClaim, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
 import type { Handler, JobContext } from '../processor.js'
-import { IDLE_STATES, isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
+import { isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
 import { confirmStart, RetryableDispatchError, sendAndConfirm, type StartDeps } from '../printers/start-print.js'
 import { claim as claimFor, failJob } from '../printers/job-moves.js'
 import { ModelIntegrityError, uploadModel, type UploadDeps } from '../printers/upload-model.js'

@@ -180,6 +180,3 @@ export class WaitTimeout extends Error {}
 
 /** Online, with a reported job state: what every decision about the printer needs first. */
 export const isReady = (p: ManagedPrinter) => p.session.state === 'online' && p.session.status.gcodeState !== null
-
-/** States in which a new print may be sent (docs/product.md §4.5); anything else, unknown included, is busy. */
-export { IDLE_STATES } from '@printforge/bambu'

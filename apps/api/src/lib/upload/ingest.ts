@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import type { NewScanImage } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import { quarantineKey, type ObjectStore } from '@printforge/storage'
 import type { FastifyRequest } from 'fastify'
@@ -17,16 +18,8 @@ export const UPLOAD_LIMITS = {
   headerPairs: 16,
 }
 
-export interface IngestedImage {
-  id: string
-  originalFilename: string
-  contentType: string
-  bytes: number
-  width: number
-  height: number
-  sha256: string
-  quarantineKey: string
-}
+/** One validated upload in quarantine: the image row the domain creates (packages/domain/src/scans/jobs.ts). */
+export type IngestedImage = NewScanImage
 
 export interface IngestedUpload {
   title: string | undefined
