@@ -1,10 +1,9 @@
+import { PRINTER_MODELS } from '@printforge/domain'
 import { Type } from 'typebox'
-import { Timestamp, Uuid } from './common.js'
+import { OneOf, Timestamp, Uuid } from './common.js'
 
-export const BambuModel = Type.Union([
-  Type.Literal('X1C'), Type.Literal('X1E'), Type.Literal('P1P'), Type.Literal('P1S'),
-  Type.Literal('A1'), Type.Literal('A1MINI'), Type.Literal('H2D'),
-])
+/** The models the database's enum knows (packages/domain/src/printers/registry.ts). */
+export const BambuModel = OneOf(PRINTER_MODELS)
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 

@@ -1,5 +1,6 @@
 import { AppError } from '@printforge/errors'
 import type { BambuModel } from '@printforge/db'
+import { PRINTER_MODELS } from '@printforge/domain'
 
 export interface DispatchFields {
   printerId?: string
@@ -13,7 +14,7 @@ export interface DispatchFields {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const MODELS: readonly BambuModel[] = ['X1C', 'X1E', 'P1P', 'P1S', 'A1', 'A1MINI', 'H2D']
+const MODELS = PRINTER_MODELS
 
 const invalid = (message: string) => new AppError('VALIDATION_FAILED', message)
 

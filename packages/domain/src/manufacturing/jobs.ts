@@ -1,6 +1,6 @@
 // Print jobs' repository: creation, cancel, and the reads and small writes the worker needs.
 // Status changes go through movePrintJob (transition.ts) and nowhere else.
-import { writeAudit, type Prisma, type Tx } from '@printforge/db'
+import { writeAudit, type BambuModel, type Prisma, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import type { Actor, RequestMeta } from '../actor.js'
 import { mayHaveReachedPrinter, PRINT_CANCELLED, PRINT_INITIAL, PRINT_DISPATCHING, PRINT_ON_PRINTER, type PrintStatus } from './states.js'
@@ -9,7 +9,7 @@ import { applyPrintMove } from './transition.js'
 export interface NewPrintJob {
   id: string
   printerId: string | null
-  requestedModel: string | null
+  requestedModel: BambuModel | null
   scanJobId: string | null
   plate: number
   useAms: boolean
@@ -33,7 +33,7 @@ export async function createPrintJob(tx: Tx, job: NewPrintJob, by: Actor, meta: 
   const initial = PRINT_INITIAL
   await tx.manufacturingJob.create({
     data: {
-      id: job.id, printerId: job.printerId, requestedModel: job.requestedModel as never, scanJobId: job.scanJobId,
+      id: job.id, printerId: job.printerId, requestedModel: job.requestedModel, scanJobId: job.scanJobId,
       plate: job.plate, useAms: job.useAms, amsMapping: job.amsMapping, bedLeveling: job.bedLeveling, timelapse: job.timelapse,
       fileKey: job.fileKey, fileName: job.file.name, fileBytes: BigInt(job.file.bytes), fileSha256: job.file.sha256,
       createdBy: by.actorId ?? 'system', status: initial,
