@@ -43,19 +43,23 @@ export interface ScanUploadDeps {
  */
 export function createScanUploadService(deps: ScanUploadDeps) {
   const { db, store } = deps
+  const context = (p: Principal) => ({ actorId: p.actorId, role: 'customer' as const })
 
   /** Settles the upload's intent: whatever it stored goes now (or, if storage fails, by the worker's sweep). */
   const abandon = (jobId: string) => drainDeletions(db.prisma, store, { keys: [quarantinePrefix(jobId)] })
 
+  /** 403 when this month's quota is spent (checked before the body is read, and again under the lock). */
+  async function assertQuotaLeft(tx: Tx, p: Principal) {
+    const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
+    if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
+  }
+
   async function begin(p: Principal, jobId: string) {
-    await withCustomer(p, async (tx) => {
-      const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
-      if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
+    await withTx(db.prisma, context(p), async (tx) => {
+      await assertQuotaLeft(tx, p)
       await recordUploadIntent(tx, quarantinePrefix(jobId), jobId, UPLOAD_INTENT_DUE_MS)
     })
   }
-  const context = (p: Principal) => ({ actorId: p.actorId, role: 'customer' as const })
-  const withCustomer = <T>(p: Principal, fn: (tx: Tx) => Promise<T>) => withTx(db.prisma, context(p), fn)
 
   function validate(upload: IngestedUpload) {
     const title = upload.title?.trim() ?? ''
@@ -69,8 +73,7 @@ export function createScanUploadService(deps: ScanUploadDeps) {
     const title = validate(upload)
     return createIdempotently(db.prisma, context(p), { actorId: p.actorId, key, requestHash: upload.requestHash }, async (tx) => {
       await lockQuota(tx, p.actorId)
-      const quota = await quotaOf(tx, p.actorId, deps.defaultQuota)
-      if (quota.remaining <= 0) throw new AppError('QUOTA_EXCEEDED', `Monthly quota of ${quota.monthlyLimit} jobs reached.`)
+      await assertQuotaLeft(tx, p)
       const job = await createScanJob(tx, { id: jobId, customerId: p.actorId, title, notes: upload.notes ?? null, images: upload.images }, meta)
       const body = { job: { id: job.id, status: job.status, imageCount: job.imageCount, createdAt: job.createdAt.toISOString() } }
       return { response: { statusCode: 202, body }, result: job.id }
