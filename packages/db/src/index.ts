@@ -2,6 +2,7 @@ export { createPrismaClient, createPool, PrismaClient, type Db, type Tx, type Da
 export { GuardedPool, DatabaseUnavailableError } from './pool.js'
 export { watchDatabase, type DatabaseHealth, type HealthSettings } from './health.js'
 export { createDatabase, readOnce, type Database } from './database.js'
+export { hotRead, type HotRead } from './hot-reads.js'
 export { withTx, SYSTEM_CONTEXT, ANONYMOUS_CONTEXT, type DbContext, type DbRole, type TxOptions } from './context.js'
 export { writeAudit, AUDIT_ACTIONS, type AuditAction, type AuditEntry } from './audit.js'
 export {

@@ -40,7 +40,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     persistent: options.persistent,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${options.dataDir}`, '-c', 'max_connections=300'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${options.dataDir}`, '-c', 'max_connections=300', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on'],
     onLog: options.onLog ?? (() => {}),
     onError: (e: unknown) => options.onLog?.(String(e)),
   })

@@ -1,4 +1,4 @@
-import { drainDeletions, readOnce, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
+import { drainDeletions, hotRead, withTx, writeAudit, type Database, type Tx } from '@printforge/db'
 import { cancelScanJob, deleteScanJob, isImageStored } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import type { ObjectStore } from '@printforge/storage'
@@ -13,15 +13,11 @@ import type { Log, RequestMeta } from './types.js'
 export type JobView = Static<typeof JobDetail>
 type JobImageView = JobView['images'][number]
 
-const DETAIL_SQL = `
-  SELECT j.id, j.customer_id, j.title, j.notes, j.status, j.image_count, j.failure_reason, j.created_at, j.updated_at,
-         COALESCE(json_agg(json_build_object(
-           'id', i.id, 'filename', i.original_filename, 'bytes', i.bytes, 'width', i.width, 'height', i.height,
-           'sha256', i.sha256, 'status', i.status, 'failureReason', i.failure_reason
-         ) ORDER BY i.created_at, i.id) FILTER (WHERE i.id IS NOT NULL), '[]') AS images
-    FROM scan_jobs j LEFT JOIN scan_images i ON i.job_id = j.id
-   WHERE j.id = $1 AND ($2::text IS NULL OR j.customer_id = $2)
-   GROUP BY j.id`
+/**
+ * Staff reads run the detail query (the plpgsql function scan_job_detail, migration
+ * 20261202080000_hot_reads: its one home) inside their audited transaction.
+ */
+const DETAIL_SQL = 'SELECT * FROM public.scan_job_detail($1::uuid, $2)'
 
 interface DetailRow {
   id: string
@@ -76,8 +72,9 @@ export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool
 
   return {
     /**
-     * The hot read path (docs/product.md §10): customers read through one hand-issued read-only
-     * transaction; staff reads go through Prisma because they also append an audit row.
+     * The hot read path (docs/product.md §10): customers read through one prepared statement (the
+     * function sets their RLS context and read-only mode, packages/db/src/hot-reads.ts); staff reads
+     * go through Prisma because they also append an audit row.
      */
     async get(p: Principal, id: string, meta: RequestMeta): Promise<JobView> {
       const row = isStaff(p)
@@ -86,7 +83,7 @@ export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool
             if (found) await auditStaffRead(tx, p, meta, id, { customerId: found.customer_id })
             return found
           })
-        : (await readOnce<DetailRow>(db.pool, dbContextOf(p), DETAIL_SQL, [id, ownerFilter(p)]))[0]
+        : (await hotRead<DetailRow>(db.pool, dbContextOf(p), 'scanJobDetail', [id, ownerFilter(p)]))[0]
       if (!row) throw new AppError('NOT_FOUND', 'Job not found.')
       return toView(row)
     },
