@@ -25,7 +25,7 @@ const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connectio
 const config = {
   NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.appUrl, DATABASE_POOL_MAX: 8, DATABASE_TX_TIMEOUT_MS: 5_000,
   REDIS_URL: env.redisUrl, S3_ENDPOINT: env.s3.endpoint, S3_REGION: 'auto', S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId,
-  S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2,
+  S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2, SCAN_SANITIZE: 'lossless',
   PRINT_CONCURRENCY: 8, JOB_RETENTION_DAYS: 90, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_MS: 5_000,
   QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000, SWEEP_EVERY_MS: 60_000, SWEEP_MIN_AGE_MS: 60_000, WORKER_QUEUES: 'scans',
 } as const

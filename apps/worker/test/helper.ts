@@ -54,6 +54,7 @@ export function workerConfig(base: { appUrl: string; bucket: string; redisUrl?: 
     S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
     PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     SCAN_CONCURRENCY: 2,
+    SCAN_SANITIZE: 'lossless', // the schema's default
     PRINT_CONCURRENCY: 8,
     JOB_RETENTION_DAYS: 90,
     AUDIT_RETENTION_DAYS: 365,

@@ -109,6 +109,16 @@ describe('configuration secrets (docs/product.md §8)', () => {
       assert.ok('WORKER_QUEUES' in problemsOf(() => loadConfig(WorkerEnvSchema, { ...worker, WORKER_QUEUES: bad })), bad)
     }
   })
+
+  test('SCAN_SANITIZE is lossless unless set to reencode', () => {
+    const worker = {
+      DATABASE_URL: url(strong), REDIS_URL: `redis://:${strong}@127.0.0.1:6379`, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'printforge',
+      S3_ACCESS_KEY_ID: 'printforge-key', S3_SECRET_ACCESS_KEY: strong, PRINTER_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    }
+    assert.equal(loadConfig(WorkerEnvSchema, worker).SCAN_SANITIZE, 'lossless')
+    assert.equal(loadConfig(WorkerEnvSchema, { ...worker, SCAN_SANITIZE: 'reencode' }).SCAN_SANITIZE, 'reencode')
+    assert.ok('SCAN_SANITIZE' in problemsOf(() => loadConfig(WorkerEnvSchema, { ...worker, SCAN_SANITIZE: 'strip' })))
+  })
 })
 
 describe('secrets from files: NAME_FILE (compose secrets)', () => {

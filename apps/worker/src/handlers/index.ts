@@ -61,7 +61,7 @@ export function buildHandlers(d: HandlerDeps): Handlers {
       }
     : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
   return {
-    'scan.ingest': createScanIngest({ db: d.db, store: d.store, log: d.log }),
+    'scan.ingest': createScanIngest({ db: d.db, store: d.store, log: d.log, sanitize: d.config.SCAN_SANITIZE }),
     ...printerHandlers,
     'maintenance.sweep': createSweep({ db: d.db, store: d.store, queues: d.queues, log: d.log, minAgeMs: d.sweepMinAgeMs }),
     'maintenance.retention': createRetention({ db: d.db, store: d.store, log: d.log, jobRetentionDays: d.config.JOB_RETENTION_DAYS, auditRetentionDays: d.config.AUDIT_RETENTION_DAYS }),

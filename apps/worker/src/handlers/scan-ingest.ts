@@ -1,6 +1,6 @@
-// scan.ingest (docs/product.md §6): each quarantined upload is decoded, stripped of all metadata,
-// re-encoded, hashed and stored under scans/<customer>/<job>/<image>.<ext>; then its quarantine
-// object goes. A bad image fails alone. Idempotent: stored images are skipped on a re-run, object
+// scan.ingest (docs/product.md §6): each quarantined upload is sanitized (SCAN_SANITIZE: lossless
+// segment filtering by default, or a re-encode), checked to decode, hashed and stored under
+// scans/<customer>/<job>/<image>.<ext>; then its quarantine object goes. A bad image fails alone. Idempotent: stored images are skipped on a re-run, object
 // keys are deterministic (a re-put overwrites, never duplicates), row updates are conditional.
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { isPendingImage, loadScanJobForIngest, SCAN_BUSY, SCAN_CANCELLED, SCAN_TERMINAL } from '@printforge/domain'

@@ -1,11 +1,12 @@
-// One quarantined upload → a stored, metadata-free scan (docs/product.md §6). The decode and re-encode
-// run without locks; the write holds the two row locks of lockImageForStore
+// One quarantined upload → a stored, metadata-free scan (docs/product.md §6). The sanitizer
+// (SCAN_SANITIZE: lossless or reencode) runs without locks; the write holds the two row locks of lockImageForStore
 // (packages/domain/src/scans/images.ts), so a customer's delete or cancel never leaves an object behind.
 import type { Readable } from 'node:stream'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { failImage as failImageRow, lockImageForStore, markImageStored } from '@printforge/domain'
 import { scanKey } from '@printforge/storage'
-import { ImageRejected, reencode } from './reencode.js'
+import { ImageRejected } from './image.js'
+import { sanitizeImage } from './sanitize/index.js'
 import type { ScanDeps } from './job-state.js'
 
 /** Far above the API's 10 MiB per file: only a tampered quarantine object gets here. */
@@ -37,7 +38,7 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
   }
   let out
   try {
-    out = await reencode(input)
+    out = await sanitizeImage(input, deps.sanitize)
   } catch (err) {
     if (!(err instanceof ImageRejected)) throw err
     return failImage(deps, job, image, err.message)

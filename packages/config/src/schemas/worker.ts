@@ -14,6 +14,12 @@ export const WorkerEnvSchema = Type.Object({
   PRINTER_EXTRA_CA: Type.Optional(Type.String({ minLength: 1 })),
   /** sharp decodes per process; one worker process per core is the deployment unit. */
   SCAN_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  /**
+   * How an upload becomes the stored scan (docs/product.md §6). `lossless`: the JPEG/PNG is copied
+   * segment by segment without its metadata, pixels untouched. `reencode`: decoded and re-encoded
+   * (a second lossy generation, ~3× the CPU); kept as a fallback.
+   */
+  SCAN_SANITIZE: Type.Union([Type.Literal('lossless'), Type.Literal('reencode')], { default: 'lossless' }),
   PRINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
   JOB_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
