@@ -20,6 +20,9 @@ import { spawnWorker } from '../test/process.ts'
 import { cpuMeter, pidsNamed } from './cpu.ts'
 
 const JOBS = 10
+/** BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there on exit (open it in Chrome DevTools). */
+const profile = (mode: string): string[] =>
+  process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}/${mode}`] : []
 const IMAGES_PER_JOB = 6
 const cores = os.availableParallelism()
 const env = testEnvironment()
@@ -89,7 +92,7 @@ try {
     ['worst case (sensor noise everywhere)', await photo(18, null)],
   ]
   for (const mode of MODES) {
-    workers = await Promise.all(Array.from({ length: cores }, () => spawnWorker({ ...config, SCAN_SANITIZE: mode }, {}, 'dist')))
+    workers = await Promise.all(Array.from({ length: cores }, () => spawnWorker({ ...config, SCAN_SANITIZE: mode }, {}, 'dist', profile(mode))))
     for (const [name, image] of fixtures) {
       const jobs: string[] = []
       for (let j = 0; j < JOBS; j++) jobs.push(await arrangeJob(image))

@@ -21,13 +21,13 @@ export async function caFile(pem: string): Promise<string> {
 }
 
 /** Starts the worker with `config` as its environment; resolves once it logged "worker started". */
-export function spawnWorker(config: WorkerConfig, extra: Record<string, string>, entry: 'src' | 'dist' = 'src'): Promise<WorkerProcess> {
+export function spawnWorker(config: WorkerConfig, extra: Record<string, string>, entry: 'src' | 'dist' = 'src', nodeArgs: string[] = []): Promise<WorkerProcess> {
   const root = findRepoRoot()
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' }
   for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = String(v)
   Object.assign(env, extra) // explicit overrides (queue prefix, lock) win over the config's defaults
   env['LOG_LEVEL'] = 'info'
-  const args = entry === 'src' ? ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts')] : [path.join(root, 'apps/worker/dist/main.js')]
+  const args = [...nodeArgs, ...(entry === 'src' ? ['--import', 'tsx', path.join(root, 'apps/worker/src/main.ts')] : [path.join(root, 'apps/worker/dist/main.js')])]
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
