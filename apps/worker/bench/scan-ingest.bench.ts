@@ -16,7 +16,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import sharp from 'sharp'
 import { spawnWorker } from '../test/process.ts'
-import { cpuMeter, pidsNamed } from './cpu.ts'
+import { cpuMeter, pidsNamed } from '@printforge/devstack'
 
 const JOBS = 10
 const IMAGES_PER_JOB = 6

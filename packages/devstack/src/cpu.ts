@@ -1,11 +1,12 @@
 // CPU time of processes from /proc (Linux), so a benchmark can say which process spent the time.
+// Shared by the benchmarks (apps/api/bench, apps/worker/bench) through @printforge/devstack.
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** Kernel clock ticks per second for /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
 const TICKS_PER_SECOND = 100
 
 /** utime + stime of one process, in milliseconds; 0 once it is gone. */
-export function cpuMsOf(pid: number): number {
+function cpuMsOf(pid: number): number {
   try {
     // The command name (field 2) may contain spaces: split after its closing parenthesis.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
