@@ -31,6 +31,22 @@ export function pidsNamed(name: string): number[] {
   return pids
 }
 
+/** `pid` and its descendants (a uvicorn supervisor and its workers), from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const tree = [pid]
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim()
+        if (children !== '') tree.push(...children.split(' ').map(Number))
+      }
+    } catch {
+      // exited while listing
+    }
+  }
+  return tree
+}
+
 /** CPU spent by groups of processes between `start()` and `stop()`, in milliseconds per group. */
 export function cpuMeter(groups: Record<string, () => number[]>) {
   const begin = new Map<number, number>()
