@@ -21,7 +21,7 @@ import { Redis } from 'ioredis'
 import sharp from 'sharp'
 import { rssOf, spawnApi, spawnHello, waitReady } from './processes.ts'
 import { measure, medianOf, postgresOn, printTable, run, type Peer, type Result, type Sample } from './rounds.ts'
-import { seedUnavailable, spawnSeed } from './seed-design.ts'
+import { seedRuntime, seedUnavailable, spawnSeed } from './seed-design.ts'
 
 const env = testEnvironment()
 const database = await createTestDatabase()
@@ -162,8 +162,8 @@ await resetRateLimits()
 const unauthenticated = await run({ url: `${base}/jobs/${actors[0]!.jobId}`, connections: 10, duration: 5 })
 const forbidden = await run({ url: `${base}/staff`, connections: 10, duration: 5, headers: { authorization: actors[1]!.token } })
 
-console.log(`\nAPI read path: ${rounds} interleaved rounds, c=50, ${duration} s per run (middleware variant ${middlewareSeconds} s)`)
-if (seedMissing) console.log(`seed design comparison skipped: ${seedMissing}`)
+console.log(`\nAPI read path: ${rounds} interleaved rounds, c=50, ${duration} s per run${seeds ? ` (the seed's middleware variant ${middlewareSeconds} s)` : ''}`)
+console.log(seedMissing ? `seed design comparison skipped: ${seedMissing}` : `seed design: ${seedRuntime()}, asyncpg pool ${seedEnv.SEED_POOL_SIZE} per worker (ours: pg pool ${seedEnv.SEED_POOL_SIZE})`)
 printTable(Object.entries(peers).map(([name, p]) => ({ label: p.label, sample: of(p)!, rounds, seconds: p.seconds, hello: name.endsWith('Hello') })))
 
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met')

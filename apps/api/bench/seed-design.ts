@@ -18,6 +18,17 @@ export function seedUnavailable(): string | undefined {
   return `${python} lacks ${missing ? `the module ${missing}` : 'a module'}; install Debian's python3-fastapi python3-uvicorn python3-jose python3-limits python3-asyncpg python3-redis (npm run bench does, as root)`
 }
 
+/**
+ * The event loop and HTTP parser uvicorn picks (`auto`): uvloop and httptools when installed (Debian's
+ * python3-uvloop, python3-httptools; not among the seed's packages), else asyncio and h11. Printed
+ * with the results, since it moves the seed's numbers.
+ */
+export function seedRuntime(): string {
+  const code = "import importlib.util as u; print('uvloop' if u.find_spec('uvloop') else 'asyncio', 'httptools' if u.find_spec('httptools') else 'h11')"
+  const [loop, parser] = spawnSync(python, ['-c', code], { encoding: 'utf8' }).stdout.trim().split(' ')
+  return `${python}, uvicorn on ${loop} + ${parser}`
+}
+
 export interface SeedOptions {
   port: number
   workers: number
