@@ -6,6 +6,7 @@
 // - p99 at a fixed 500 req/s (ours and the seed's best) and 1,000 req/s (ours); rejections' p99;
 //   503 latency with Redis down
 // - API memory growth while one request uploads 50 × 10 MiB
+import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -122,18 +123,26 @@ const peers = {
   ...(seeds && { fastapiHello: peer('bare FastAPI hello (1 uvicorn worker)', seedProcesses['hello']!.pid!, seeds.hello.port) }),
 }
 
-// Warm-up: JIT, pools, the token cache; then check that each read peer answers 200 with a job.
+// Warm-up: JIT, pools, the token cache.
 for (const p of Object.values(peers)) {
   await resetRateLimits()
   await run({ ...p.options, connections: 10, duration: 2 })
 }
+// Same work, same answers: each seed peer answers a job exactly as ours does, 404 for another
+// customer's job and 401 without a token.
+const answer = async (p: Peer, jobId: string, authorization?: string) => {
+  const response = await fetch(`${p.options.url as string}/jobs/${jobId}`, { headers: authorization ? { authorization } : {} })
+  const text = await response.text()
+  return { status: response.status, body: response.status === 200 ? (JSON.parse(text) as unknown) : text }
+}
+const [owner, other] = [actors[4]!, actors[5]!]
+const expected = await answer(peers.ours, owner.jobId, owner.token)
 for (const p of [peers.ours, peers.seedOne, peers.seedTwo, peers.seedMiddleware]) {
   if (!p) continue
-  const actor = actors[4]!
-  const response = await fetch(`${p.options.url as string}/jobs/${actor.jobId}`, { headers: { authorization: actor.token } })
-  const text = await response.text()
-  const id = response.status === 200 ? (JSON.parse(text) as { job?: { id?: string } }).job?.id : undefined
-  if (id !== actor.jobId) throw new Error(`${p.label}: GET /jobs/:id answered ${response.status} ${text}`)
+  const [own, foreign, anonymous] = [await answer(p, owner.jobId, owner.token), await answer(p, other.jobId, owner.token), await answer(p, owner.jobId)]
+  assert.deepEqual(own, { status: 200, body: expected.body }, `${p.label}: GET /jobs/:id of one's own job`)
+  assert.equal(foreign.status, 404, `${p.label}: another customer's job`)
+  assert.equal(anonymous.status, 401, `${p.label}: no token`)
 }
 
 const postgres = postgresOn(env.postgresPort)
