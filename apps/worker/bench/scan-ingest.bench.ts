@@ -17,7 +17,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import sharp from 'sharp'
 import { spawnWorker } from '../test/process.ts'
-import { cpuMeter, pidsNamed } from './cpu.ts'
+import { cpuMeter, pidsNamed } from '@printforge/devstack'
 
 const JOBS = 10
 /** BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there on exit (open it in Chrome DevTools). */

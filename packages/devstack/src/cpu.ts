@@ -1,11 +1,12 @@
 // CPU time of processes from /proc (Linux), so a benchmark can say which process spent the time.
+// Shared by the benchmarks (apps/api/bench, apps/worker/bench) through @printforge/devstack.
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** Kernel clock ticks per second for /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
 const TICKS_PER_SECOND = 100
 
 /** utime + stime of one process, in milliseconds; 0 once it is gone. */
-export function cpuMsOf(pid: number): number {
+function cpuMsOf(pid: number): number {
   try {
     // The command name (field 2) may contain spaces: split after its closing parenthesis.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -28,6 +29,22 @@ export function pidsNamed(name: string): number[] {
     }
   }
   return pids
+}
+
+/** `pid` and its descendants (a uvicorn supervisor and its workers), from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const tree = [pid]
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim()
+        if (children !== '') tree.push(...children.split(' ').map(Number))
+      }
+    } catch {
+      // exited while listing
+    }
+  }
+  return tree
 }
 
 /** CPU spent by groups of processes between `start()` and `stop()`, in milliseconds per group. */
