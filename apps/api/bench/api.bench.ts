@@ -22,6 +22,7 @@ import { Redis } from 'ioredis'
 import sharp from 'sharp'
 import { rssOf, spawnApi, spawnHello, waitReady } from './processes.ts'
 import { measure, medianOf, postgresOn, printTable, run, type Peer, type Result, type Sample } from './rounds.ts'
+import { serverCounters } from './per-request.ts'
 import { seedRuntime, seedUnavailable, spawnSeed } from './seed-design.ts'
 
 const env = testEnvironment()
@@ -32,12 +33,19 @@ const redisDir = await mkdtemp(path.join(os.tmpdir(), 'pf-bench-redis-'))
 const redis = await startRedis({ port: await freePort(), password: randomBytes(24).toString('base64url'), dir: redisDir, appendOnly: false })
 const jwtSecret = randomBytes(32).toString('base64url')
 const [apiPort, helloPort] = [await freePort(), await freePort()]
-const api = spawnApi({
+const apiEnv = (port: number) => ({
   NODE_ENV: 'production', LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info', DATABASE_URL: database.appUrl, DATABASE_POOL_MAX: process.env['BENCH_POOL'] ?? '8', REDIS_URL: redis.url,
   S3_ENDPOINT: env.s3.endpoint, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-  JWT_SECRET: jwtSecret, API_PORT: String(apiPort), ALLOWED_ORIGINS: 'https://shop.example.com', DEFAULT_MONTHLY_QUOTA: '100',
+  JWT_SECRET: jwtSecret, API_PORT: String(port), ALLOWED_ORIGINS: 'https://shop.example.com', DEFAULT_MONTHLY_QUOTA: '100',
   PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
 })
+const api = spawnApi(apiEnv(apiPort))
+// BENCH_BASELINE_API=<apps/api of another built checkout>: that API joins the rounds (same database,
+// which carries this checkout's migrations), so a change is measured against its base in one run.
+const baselineRoot = process.env['BENCH_BASELINE_API']
+const baselinePort = baselineRoot ? await freePort() : 0
+const baselineApi = baselineRoot ? spawnApi(apiEnv(baselinePort), baselineRoot) : undefined
+if (baselineApi) await waitReady(`http://127.0.0.1:${baselinePort}/health`, baselineApi)
 const hello = spawnHello(helloPort)
 const base = `http://127.0.0.1:${apiPort}`
 await Promise.all([waitReady(`${base}/health`, api), waitReady(`http://127.0.0.1:${helloPort}/`, hello)])
@@ -57,7 +65,7 @@ const seedProcesses = seeds ? Object.fromEntries(Object.entries(seeds).map(([nam
 // A failing run must not leave its servers behind: whatever this bench started and is still running
 // goes with it (uvicorn's workers first, then their supervisor).
 process.on('exit', () => {
-  for (const child of [api, hello, redis.process, ...Object.values(seedProcesses)]) {
+  for (const child of [api, ...(baselineApi ? [baselineApi] : []), hello, redis.process, ...Object.values(seedProcesses)]) {
     if (child.exitCode !== null || child.signalCode !== null) continue
     for (const pid of processTree(child.pid!).reverse()) {
       try {
@@ -114,6 +122,7 @@ const peer = (label: string, pid: number, port: number, options: Partial<autocan
 const reads = { requests: [rotating()], headers: { origin: 'https://shop.example.com' } }
 const peers = {
   ours: peer('PrintForge GET /jobs/:id', api.pid!, apiPort, reads),
+  ...(baselineApi && { baseline: peer(`baseline ${baselineRoot!.replace(/\/apps\/api\/?$/, '')} GET /jobs/:id`, baselineApi.pid!, baselinePort, reads) }),
   ...(seeds && {
     seedOne: peer('seed design, 1 uvicorn worker', seedProcesses['one']!.pid!, seeds.one.port, reads),
     seedTwo: peer('seed design, 2 uvicorn workers', seedProcesses['two']!.pid!, seeds.two.port, reads),
@@ -137,7 +146,7 @@ const answer = async (p: Peer, jobId: string, authorization?: string) => {
 }
 const [owner, other] = [actors[4]!, actors[5]!]
 const expected = await answer(peers.ours, owner.jobId, owner.token)
-for (const p of [peers.ours, peers.seedOne, peers.seedTwo, peers.seedMiddleware]) {
+for (const p of [peers.ours, peers.baseline, peers.seedOne, peers.seedTwo, peers.seedMiddleware]) {
   if (!p) continue
   const [own, foreign, anonymous] = [await answer(p, owner.jobId, owner.token), await answer(p, other.jobId, owner.token), await answer(p, owner.jobId)]
   assert.deepEqual(own, { status: 200, body: expected.body }, `${p.label}: GET /jobs/:id of one's own job`)
@@ -167,6 +176,17 @@ const kept = (r: Result, rate: number) => (r.requests.average >= 0.95 * rate ? '
 const oursAt500 = await fixed(peers.ours, 500)
 const seedAt500 = peers.seedTwo ? await fixed(peers.seedTwo, 500) : undefined
 const fixedRate = await fixed(peers.ours, 1000)
+// Statements and commands behind one read, counted by PostgreSQL and Redis over a short run each.
+const counters = await serverCounters(database.superuserUrl, limits)
+const perRequest: [string, string[]][] = []
+for (const p of [peers.ours, peers.baseline, peers.seedTwo]) {
+  if (!p) continue
+  await resetRateLimits()
+  await counters.reset()
+  const r = await run({ ...p.options, connections: 10, duration: 3 })
+  perRequest.push([p.label, await counters.report(r.requests.total)])
+}
+await counters.close()
 await resetRateLimits()
 const unauthenticated = await run({ url: `${base}/jobs/${actors[0]!.jobId}`, connections: 10, duration: 5 })
 const forbidden = await run({ url: `${base}/staff`, connections: 10, duration: 5, headers: { authorization: actors[1]!.token } })
@@ -192,6 +212,12 @@ if (seedTwo) {
   console.log(`PostgreSQL CPU per read, ours / seed 2 w:  ${ours.postgres.toFixed(3)} / ${seedTwo.postgres.toFixed(3)} ms  (target ≤ the seed's: ${verdict(ours.postgres <= seedTwo.postgres)})`)
   console.log(`API CPU per read, ours / seed 2 w:         ${ours.api.toFixed(3)} / ${seedTwo.api.toFixed(3)} ms  (for reference)`)
 }
+const baselineSample = of(peers.baseline)
+if (baselineSample) {
+  console.log(`throughput, ours / baseline:              ${(ours.rps / baselineSample.rps).toFixed(2)}×  (PostgreSQL CPU per read ${ours.postgres.toFixed(3)} / ${baselineSample.postgres.toFixed(3)} ms, API CPU ${ours.api.toFixed(3)} / ${baselineSample.api.toFixed(3)} ms)`)
+}
+console.log('\nPer read, as the servers count it (3 s at c=10 each):')
+for (const [label, lines] of perRequest) console.log(`${label}\n${lines.join('\n')}`)
 console.log('')
 line('GET /jobs/:id at a fixed 500 req/s (c=10)', oursAt500, (seedAt500 ? `(target p99 ≤ the seed's: ${verdict(oursAt500.latency.p99 <= seedAt500.latency.p99)})` : '') + kept(oursAt500, 500))
 if (seedAt500) line('seed design, 2 w, at a fixed 500 req/s (c=10)', seedAt500, kept(seedAt500, 500))

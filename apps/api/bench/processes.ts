@@ -14,9 +14,12 @@ export async function waitReady(url: string, child: ChildProcess, timeoutMs = 30
   }
 }
 
-/** The built API (apps/api/dist/server.js) as its own process, so its memory is its own. */
-export function spawnApi(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['dist/server.js'], { cwd: apiRoot, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+/**
+ * The built API (apps/api/dist/server.js) as its own process, so its memory is its own. `root`: the
+ * apps/api folder of another built checkout, to compare a baseline in the same run.
+ */
+export function spawnApi(env: Record<string, string>, root = apiRoot): ChildProcess {
+  return spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
 /** A bare Fastify "hello" on the same machine: the ceiling the API is compared with. */
