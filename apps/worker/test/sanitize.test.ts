@@ -111,6 +111,33 @@ describe('lossless JPEG', () => {
     }
   })
 
+  test('more segments than any camera writes are refused; an unknown Adobe colour transform is refused', async () => {
+    const whole = (await jpegVariants())['baseline 4:2:0'] as Buffer
+    // 1,100 empty comments: each would be dropped, but parsing them all is work a camera never asks for.
+    const comments = Array.from({ length: 1_100 }, () => segment(0xfe, Buffer.alloc(0)))
+    await rejects(Buffer.concat([whole.subarray(0, 2), ...comments, whole.subarray(2)]), /too many segments/)
+    const adobe = Buffer.concat([Buffer.from('Adobe', 'latin1'), Buffer.from([0, 100, 0, 0, 0, 0, 3])])
+    await rejects(Buffer.concat([whole.subarray(0, 2), segment(0xee, adobe), whole.subarray(2)]), /unknown Adobe colour transform/)
+  })
+
+  test('metadata between the scans of a progressive file and a JFIF thumbnail are dropped too', async () => {
+    const progressive = (await jpegVariants()).progressive as Buffer
+    const secondSos = progressive.indexOf(Buffer.from([0xff, 0xda]), progressive.indexOf(Buffer.from([0xff, 0xda])) + 2)
+    assert.ok(secondSos > 0, 'fixture has several scans')
+    const xmp = segment(0xe1, Buffer.from(`http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>${PLANTED.xmp}</x:xmpmeta>`, 'latin1'))
+    const comment = segment(0xfe, Buffer.from(PLANTED.comment, 'latin1'))
+    // JFIF 1.02 with a 2×1 RGB thumbnail whose bytes spell the planted text.
+    const thumb = Buffer.from(PLANTED.thumb.slice(0, 6), 'latin1')
+    const jfif = segment(0xe0, Buffer.concat([Buffer.from('JFIF\0', 'latin1'), Buffer.from([1, 2, 0, 0, 1, 0, 1, 2, 1]), thumb]))
+    const input = Buffer.concat([progressive.subarray(0, 2), jfif, progressive.subarray(2, secondSos), xmp, comment, progressive.subarray(secondSos)])
+    const out = await lossless(input)
+    assert.ok(!out.data.includes(Buffer.from(PLANTED.xmp)) && !out.data.includes(Buffer.from(PLANTED.comment)), 'APPn and COM between scans are gone')
+    assert.ok(!out.data.includes(thumb), 'the JFIF thumbnail is gone')
+    const app0 = out.data.indexOf(Buffer.from('JFIF\0', 'latin1'))
+    assert.equal(out.data.readUInt16BE(app0 - 2), 16, 'JFIF rebuilt from its fixed fields')
+    assert.deepEqual(await pixels(out.data), await pixels(input), 'pixels unchanged')
+  })
+
   test('a progressive file with more scans than any encoder writes is refused before decoding', async () => {
     const progressive = (await jpegVariants()).progressive as Buffer
     const firstSos = progressive.indexOf(Buffer.from([0xff, 0xda]))
