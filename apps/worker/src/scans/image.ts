@@ -5,6 +5,8 @@ import sharp from 'sharp'
 
 /** 50 MP: a bigger image (or a header claiming one: a pixel flood) fails that image only. */
 export const MAX_INPUT_PIXELS = 50_000_000
+/** One wording whether our header check or libvips refused it: the customer sees one reason. */
+const OVER_PIXEL_LIMIT = `image exceeds the ${MAX_INPUT_PIXELS / 1_000_000} MP pixel limit`
 
 /** The bytes to store and what the image row records about them. */
 export interface SanitizedImage {
@@ -27,7 +29,7 @@ sharp.concurrency(1)
 
 /** Refuses a header's dimensions before any decoder allocates for them. */
 export function assertPixelLimit(width: number, height: number): void {
-  if (width * height > MAX_INPUT_PIXELS) throw new ImageRejected(`image exceeds the ${MAX_INPUT_PIXELS / 1_000_000} MP pixel limit`)
+  if (width * height > MAX_INPUT_PIXELS) throw new ImageRejected(OVER_PIXEL_LIMIT)
 }
 
 export function sanitized(data: Buffer, format: 'jpeg' | 'png', width: number, height: number): SanitizedImage {
@@ -44,6 +46,6 @@ export function sanitized(data: Buffer, format: 'jpeg' | 'png', width: number, h
 /** libvips messages name the problem without echoing image content; keep them short. */
 export function describeDecodeError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err)
-  if (/pixel limit/i.test(message)) return `image exceeds the ${MAX_INPUT_PIXELS / 1_000_000} MP pixel limit`
+  if (/pixel limit/i.test(message)) return OVER_PIXEL_LIMIT
   return `image could not be decoded: ${message.split('\n')[0]?.slice(0, 200) ?? 'unknown error'}`
 }
