@@ -14,14 +14,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { createPrismaClient, withTx } from '@printforge/db'
-import { createTestDatabase, freePort, processTree, startRedis, testEnvironment } from '@printforge/devstack'
+import { createTestDatabase, freePort, processTree, serverOn, startRedis, testEnvironment } from '@printforge/devstack'
 import { createS3Client } from '@printforge/storage'
 import type autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
 import sharp from 'sharp'
 import { rssOf, spawnApi, spawnHello, waitReady } from './processes.ts'
-import { measure, medianOf, postgresOn, printTable, run, type Peer, type Result, type Sample } from './rounds.ts'
+import { measure, medianOf, printTable, run, type Peer, type Result, type Sample } from './rounds.ts'
 import { serverCounters } from './per-request.ts'
 import { seedRuntime, seedUnavailable, spawnSeed } from './seed-design.ts'
 
@@ -154,7 +154,7 @@ for (const p of [peers.ours, peers.baseline, peers.seedOne, peers.seedTwo, peers
   assert.equal(anonymous.status, 401, `${p.label}: no token`)
 }
 
-const postgres = postgresOn(env.postgresPort)
+const postgres = serverOn('postgres', env.postgresPort)
 const samples = new Map<Peer, Sample[]>()
 for (let round = 0; round < rounds; round++) {
   for (const p of Object.values(peers)) {

@@ -3,27 +3,12 @@
 // and the bench's Redis.
 // Each configuration's figure is the median of its rounds, so a slow moment of the machine lands
 // in one round of each configuration instead of in one configuration.
-import { readFileSync } from 'node:fs'
-import { cpuMeter, pidsNamed, processTree } from '@printforge/devstack'
+import { cpuMeter, processTree } from '@printforge/devstack'
 import autocannon from 'autocannon'
 
 export type Result = autocannon.Result
 export const run = (options: autocannon.Options) =>
   new Promise<Result>((resolve, reject) => autocannon(options, (err, result) => (err ? reject(err) : resolve(result))))
-
-/** The stack's PostgreSQL: the postmaster listening on `port` and its backends (not another checkout's). */
-export function postgresOn(port: number): () => number[] {
-  const postmaster = pidsNamed('postgres').find((pid) => {
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-      return args.some((arg, i) => arg === '-p' && args[i + 1] === String(port))
-    } catch {
-      return false
-    }
-  })
-  if (postmaster === undefined) throw new Error(`no postgres process listens on port ${port}`)
-  return () => processTree(postmaster)
-}
 
 export interface Peer {
   label: string

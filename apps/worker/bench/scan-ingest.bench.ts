@@ -10,14 +10,13 @@ import { Readable } from 'node:stream'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import type { WorkerConfig } from '@printforge/config'
 import { createPrismaClient, SYSTEM_CONTEXT, withTx } from '@printforge/db'
-import { createTestDatabase, testEnvironment } from '@printforge/devstack'
+import { cpuMeter, createTestDatabase, serverOn, testEnvironment } from '@printforge/devstack'
 import { enqueue, QUEUES, type QueueName } from '@printforge/jobs'
 import { createObjectStore, createS3Client, quarantineKey } from '@printforge/storage'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import sharp from 'sharp'
 import { spawnWorker } from '../test/process.ts'
-import { cpuMeter, pidsNamed } from '@printforge/devstack'
 
 const JOBS = 10
 /** BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there on exit (open it in Chrome DevTools). */
@@ -82,8 +81,8 @@ const meter = () =>
   cpuMeter({
     workers: () => workers.map((w) => w.child.pid ?? 0),
     's3 server (s3rver, local stand-in for R2)': () => [process.ppid],
-    postgres: () => pidsNamed('postgres'),
-    redis: () => pidsNamed('redis-server'),
+    postgres: serverOn('postgres', env.postgresPort),
+    redis: serverOn('redis-server', Number(new URL(env.redisUrl).port)),
   })
 
 try {

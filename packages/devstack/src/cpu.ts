@@ -48,6 +48,24 @@ export function processTree(pid: number): number[] {
 }
 
 /** CPU spent by groups of processes between `start()` and `stop()`, in milliseconds per group. */
+/**
+ * A server of this stack by its command name and port, with its children (PostgreSQL's postmaster and
+ * backends): not the same server of another checkout's stack running on the same machine. Matches a
+ * `-p <port>` argument (postgres) or an argument ending in `:<port>` (redis-server's title).
+ */
+export function serverOn(name: string, port: number): () => number[] {
+  const main = pidsNamed(name).find((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
+      return args.some((arg, i) => (arg === '-p' && args[i + 1] === String(port)) || arg.endsWith(`:${port}`))
+    } catch {
+      return false
+    }
+  })
+  if (main === undefined) throw new Error(`no ${name} process listens on port ${port}`)
+  return () => processTree(main)
+}
+
 export function cpuMeter(groups: Record<string, () => number[]>) {
   const begin = new Map<number, number>()
   const members = () => Object.values(groups).flatMap((g) => g())

@@ -7,4 +7,4 @@ export { startStack, generateStackSecrets, randomSecret, type StackSecrets, type
 export { ageAuditRows, createTestDatabase, testEnvironment, TEST_ENV_VARIABLE, type TestDatabase, type TestEnvironment } from './testing.js'
 export { withTestStack } from './test-stack.js'
 export { findRepoRoot, findFiles, runCli } from './repo.js'
-export { cpuMeter, pidsNamed, processTree } from './cpu.js'
+export { cpuMeter, pidsNamed, processTree, serverOn } from './cpu.js'
