@@ -45,3 +45,14 @@ export const storageEnv = {
   S3_ACCESS_KEY_ID: Type.String({ minLength: 1, [FILE_KEYWORD]: true }),
   S3_SECRET_ACCESS_KEY: Secret(),
 }
+
+/**
+ * The metrics listener (docs/observability.md): its own port, bound to loopback or the internal
+ * network, never routed by nginx. METRICS_PORT=0 starts none. A token, when set, must be sent as
+ * `Authorization: Bearer …` by the scraper, and follows the rules of every other secret.
+ */
+export const metricsEnv = (defaultPort: number) => ({
+  METRICS_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort }),
+  METRICS_TOKEN: Type.Optional(Secret('value', { description: 'bearer token Prometheus sends to the metrics port' })),
+})
