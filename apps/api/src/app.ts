@@ -8,6 +8,7 @@ import auth from './plugins/app/auth.js'
 import config from './plugins/app/config.js'
 import database from './plugins/app/database.js'
 import errors, { onFrameworkError, sendError } from './plugins/app/errors.js'
+import metrics from './plugins/app/metrics.js'
 import queues from './plugins/app/queues.js'
 import redis from './plugins/app/redis.js'
 import services from './plugins/app/services.js'
@@ -68,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(underPressure)
   await app.register(database)
   await app.register(redis, { keyPrefix: options.redisKeyPrefix ?? 'pf:' })
+  await app.register(metrics)
   await app.register(storage)
   await app.register(queues, { prefix: options.queuePrefix ?? settings.QUEUE_PREFIX })
   await app.register(auth)

@@ -29,6 +29,9 @@ async function appAt(level: string, stream: Writable, slowMs: number): Promise<F
     throw new Error('boom')
   })
   app.get('/missing', async (_request, reply) => reply.code(404).send({ code: 'NOT_FOUND' }))
+  // The API's probe routes; a degraded readiness answers 503.
+  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/health/ready', async (_request, reply) => reply.code(503).send({ status: 'degraded' }))
   await app.ready()
   return app
 }
@@ -54,6 +57,15 @@ describe('access log', () => {
     const completions = info.lines.filter((l) => l['responseTime'] !== undefined)
     assert.deepEqual(completions.map((l) => [l['msg'], l['level']]), [['request failed', 50]])
     assert.equal(typeof completions[0]?.['reqId'], 'string')
+  })
+
+  test('health probes write nothing at info, even a degraded readiness (503); at debug they do', async () => {
+    const before = info.lines.length
+    for (const url of ['/health', '/health/ready', '/health/ready']) await atInfo.inject({ url })
+    assert.deepEqual(info.lines.slice(before), [])
+    for (const url of ['/health', '/health/ready']) await atDebug.inject({ url })
+    const probes = debug.lines.filter((l) => l['msg'] === 'health probe')
+    assert.deepEqual(probes.map((l) => (l['res'] as { statusCode: number }).statusCode), [200, 503])
   })
 
   test('a slow response is a warning with its time, even when it succeeded', async () => {

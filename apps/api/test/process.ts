@@ -12,6 +12,8 @@ export interface ApiProcess {
   child: ChildProcess
   port: number
   url: string
+  /** GET /metrics of this process (its own listener, on a free port unless METRICS_PORT is given). */
+  metricsUrl: string
   database: TestDatabase
   store: ObjectStore
   secret: string
@@ -40,12 +42,13 @@ export async function spawnApi(options: SpawnOptions = {}): Promise<ApiProcess> 
   await s3.send(new CreateBucketCommand({ Bucket: bucket }))
   const secret = randomBytes(32).toString('base64url')
   const port = await freePort()
+  const metricsPort = options.env?.['METRICS_PORT'] ?? String(await freePort())
   const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/server.js', import.meta.url))], {
     env: {
       PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', LOG_LEVEL: process.env["PF_TEST_API_LOG"] ?? "warn", DATABASE_URL: database.appUrl, REDIS_URL: env.redisUrl,
       S3_ENDPOINT: env.s3.endpoint, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
       JWT_SECRET: secret, API_PORT: String(port), ALLOWED_ORIGINS: 'https://shop.example.com', PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      QUEUE_PREFIX: `pfp${randomBytes(4).toString('hex')}`,
+      QUEUE_PREFIX: `pfp${randomBytes(4).toString('hex')}`, METRICS_PORT: metricsPort,
       ...options.env,
     },
     stdio: ['ignore', process.env['PF_TEST_API_LOG'] ? 'inherit' : 'ignore', options.stderr ?? 'inherit'],
@@ -55,7 +58,7 @@ export async function spawnApi(options: SpawnOptions = {}): Promise<ApiProcess> 
   const url = `http://127.0.0.1:${port}`
   const sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: 600_000 })
   const api: ApiProcess = {
-    child, port, url, database, secret,
+    child, port, url, database, secret, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     store: createObjectStore(s3, bucket),
     token: (claims) => sign(claims),
     exited: () => exit,

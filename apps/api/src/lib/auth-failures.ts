@@ -13,6 +13,7 @@ const WINDOW_S = 60
  * behind the same IP failed). Audits it (aggregated, never the token). Returns the refusal when over budget.
  */
 export async function recordAuthFailure(app: FastifyInstance, request: FastifyRequest, reason: string) {
+  app.metrics.authFailure(reason)
   const key = `pf-authfail:${ipKey(request.ip)}`
   let count: number | null = null
   try {

@@ -39,8 +39,16 @@ const GENERIC_MESSAGE: Record<ErrorCode, string> = {
   UNAVAILABLE: 'The service is temporarily unavailable.',
 }
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The error code this reply carries, set by sendError: the `reason` of the rejection metrics. */
+    errorCode: ErrorCode | null
+  }
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, message?: string) {
   const status = ERROR_STATUS[code]
+  reply.errorCode = code
   if (status === 401) reply.header('www-authenticate', 'Bearer')
   return reply.code(status).send({ error: { code, message: message ?? GENERIC_MESSAGE[code], requestId: request.id } })
 }
@@ -88,6 +96,7 @@ function hasNonFinite(values: unknown): boolean {
  */
 export default fp(
   async (app: FastifyInstance) => {
+    app.decorateReply('errorCode', null)
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const { code, message } = classify(err)
       const status = ERROR_STATUS[code]

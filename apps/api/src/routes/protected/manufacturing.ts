@@ -23,7 +23,7 @@ const createPrint: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { statusCode, body } = await app.services.manufacturing.dispatch(request.principal!, {
       key: parseIdempotencyKey(request.headers['idempotency-key']),
-      receive: () => receiveModel(request, app.config.MAX_MODEL_BYTES),
+      receive: () => app.metrics.observeUpload('model', receiveModel(request, app.config.MAX_MODEL_BYTES), (model) => [model.file.bytes]),
     }, auditFields(request))
     return reply.code(statusCode).send(body as never)
   })

@@ -22,7 +22,7 @@ const createJob: FastifyPluginAsyncTypebox = async (app) => {
     const { statusCode, body } = await app.services.scanUploads.submit(request.principal!, {
       key: parseIdempotencyKey(request.headers['idempotency-key']),
       slotKey: clientKey(request),
-      read: (jobId, options) => ingestScanUpload(request, app.store, jobId, options),
+      read: (jobId, options) => app.metrics.observeUpload('scan_image', ingestScanUpload(request, app.store, jobId, options), (upload) => upload.images.map((image) => image.bytes)),
     }, auditFields(request))
     return reply.code(statusCode).send(body as never)
   })
