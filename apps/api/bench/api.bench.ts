@@ -32,14 +32,18 @@ await createS3Client({ endpoint: env.s3.endpoint, region: 'auto', bucket, access
 const redisDir = await mkdtemp(path.join(os.tmpdir(), 'pf-bench-redis-'))
 const redis = await startRedis({ port: await freePort(), password: randomBytes(24).toString('base64url'), dir: redisDir, appendOnly: false })
 const jwtSecret = randomBytes(32).toString('base64url')
-const [apiPort, helloPort] = [await freePort(), await freePort()]
-const apiEnv = (port: number) => ({
+const [apiPort, helloPort, metricsPort, noMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
+const apiEnv = (port: number, metrics = 0) => ({
+  METRICS_PORT: String(metrics),
   NODE_ENV: 'production', LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info', DATABASE_URL: database.appUrl, DATABASE_POOL_MAX: process.env['BENCH_POOL'] ?? '8', REDIS_URL: redis.url,
   S3_ENDPOINT: env.s3.endpoint, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: env.s3.accessKeyId, S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
   JWT_SECRET: jwtSecret, API_PORT: String(port), ALLOWED_ORIGINS: 'https://shop.example.com', DEFAULT_MONTHLY_QUOTA: '100',
   PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
 })
-const api = spawnApi(apiEnv(apiPort))
+const api = spawnApi(apiEnv(apiPort, metricsPort))
+// The same API with METRICS_PORT=0 (no listener, no per-request series): the "without" of the
+// metrics cost (docs/product.md §10: < 5 % of the read path's throughput).
+const apiNoMetrics = spawnApi(apiEnv(noMetricsPort))
 // BENCH_BASELINE_API=<apps/api of another built checkout>: that API joins the rounds (same database,
 // which carries this checkout's migrations), so a change is measured against its base in one run.
 const baselineRoot = process.env['BENCH_BASELINE_API']
@@ -48,7 +52,15 @@ const baselineApi = baselineRoot ? spawnApi(apiEnv(baselinePort), baselineRoot) 
 if (baselineApi) await waitReady(`http://127.0.0.1:${baselinePort}/health`, baselineApi)
 const hello = spawnHello(helloPort)
 const base = `http://127.0.0.1:${apiPort}`
-await Promise.all([waitReady(`${base}/health`, api), waitReady(`http://127.0.0.1:${helloPort}/`, hello)])
+await Promise.all([waitReady(`${base}/health`, api), waitReady(`http://127.0.0.1:${noMetricsPort}/health`, apiNoMetrics), waitReady(`http://127.0.0.1:${helloPort}/`, hello)])
+// Prometheus scrapes every 15 s by default; every 5 s here, so the "with" pays for its scrapes too.
+const scrapes = { count: 0, bytes: 0 }
+const scraper = setInterval(() => {
+  void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(async (r) => {
+    scrapes.bytes += (await r.text()).length
+    scrapes.count += 1
+  }, () => {})
+}, 5_000)
 
 // The seed design against the same database (as the same app role), Redis and JWT secret.
 const seedMissing = seedUnavailable()
@@ -65,7 +77,7 @@ const seedProcesses = seeds ? Object.fromEntries(Object.entries(seeds).map(([nam
 // A failing run must not leave its servers behind: whatever this bench started and is still running
 // goes with it (uvicorn's workers first, then their supervisor).
 process.on('exit', () => {
-  for (const child of [api, ...(baselineApi ? [baselineApi] : []), hello, redis.process, ...Object.values(seedProcesses)]) {
+  for (const child of [api, apiNoMetrics, ...(baselineApi ? [baselineApi] : []), hello, redis.process, ...Object.values(seedProcesses)]) {
     if (child.exitCode !== null || child.signalCode !== null) continue
     for (const pid of processTree(child.pid!).reverse()) {
       try {
@@ -122,6 +134,7 @@ const peer = (label: string, pid: number, port: number, options: Partial<autocan
 const reads = { requests: [rotating()], headers: { origin: 'https://shop.example.com' } }
 const peers = {
   ours: peer('PrintForge GET /jobs/:id', api.pid!, apiPort, reads),
+  oursNoMetrics: peer('PrintForge GET /jobs/:id, METRICS_PORT=0', apiNoMetrics.pid!, noMetricsPort, reads),
   ...(baselineApi && { baseline: peer(`baseline ${baselineRoot!.replace(/\/apps\/api\/?$/, '')} GET /jobs/:id`, baselineApi.pid!, baselinePort, reads) }),
   ...(seeds && {
     seedOne: peer('seed design, 1 uvicorn worker', seedProcesses['one']!.pid!, seeds.one.port, reads),
@@ -146,7 +159,7 @@ const answer = async (p: Peer, jobId: string, authorization?: string) => {
 }
 const [owner, other] = [actors[4]!, actors[5]!]
 const expected = await answer(peers.ours, owner.jobId, owner.token)
-for (const p of [peers.ours, peers.baseline, peers.seedOne, peers.seedTwo, peers.seedMiddleware]) {
+for (const p of [peers.ours, peers.oursNoMetrics, peers.baseline, peers.seedOne, peers.seedTwo, peers.seedMiddleware]) {
   if (!p) continue
   const [own, foreign, anonymous] = [await answer(p, owner.jobId, owner.token), await answer(p, other.jobId, owner.token), await answer(p, owner.jobId)]
   assert.deepEqual(own, { status: 200, body: expected.body }, `${p.label}: GET /jobs/:id of one's own job`)
@@ -212,6 +225,9 @@ if (seedTwo) {
   console.log(`PostgreSQL CPU per read, ours / seed 2 w:  ${ours.postgres.toFixed(3)} / ${seedTwo.postgres.toFixed(3)} ms  (target ≤ the seed's: ${verdict(ours.postgres <= seedTwo.postgres)})`)
   console.log(`API CPU per read, ours / seed 2 w:         ${ours.api.toFixed(3)} / ${seedTwo.api.toFixed(3)} ms  (for reference)`)
 }
+const noMetrics = of(peers.oursNoMetrics)!
+const metricsCost = 100 * (1 - ours.rps / noMetrics.rps)
+console.log(`metrics cost, with / without:             ${ours.rps.toFixed(0)} / ${noMetrics.rps.toFixed(0)} req/s = ${metricsCost.toFixed(1)} % of throughput, API CPU per read ${ours.api.toFixed(3)} / ${noMetrics.api.toFixed(3)} ms, ${scrapes.count} scrapes of ~${Math.round(scrapes.bytes / Math.max(1, scrapes.count) / 1024)} KiB  (target < 5 %: ${verdict(metricsCost < 5)})`)
 const baselineSample = of(peers.baseline)
 if (baselineSample) {
   console.log(`throughput, ours / baseline:              ${(ours.rps / baselineSample.rps).toFixed(2)}×  (PostgreSQL CPU per read ${ours.postgres.toFixed(3)} / ${baselineSample.postgres.toFixed(3)} ms, API CPU ${ours.api.toFixed(3)} / ${baselineSample.api.toFixed(3)} ms)`)
@@ -228,6 +244,7 @@ for (const child of Object.values(seedProcesses)) {
   for (const pid of processTree(child.pid!).reverse()) process.kill(pid, 'SIGTERM')
 }
 limits.disconnect()
+clearInterval(scraper)
 
 // One request uploading 50 × 10 MiB: memory must stay flat (streaming, never buffering).
 const head = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer()
