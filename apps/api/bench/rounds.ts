@@ -35,6 +35,8 @@ export async function measure(peer: Peer, postgres: () => number[], redisPid: nu
   const r = await run({ ...peer.options, connections: 50, duration: peer.seconds })
   const cpu = meter.stop()
   const n = Math.max(1, r.requests.total)
+  // A read peer should answer 200 only: say which statuses it answered otherwise, as they happen.
+  if (r.non2xx > 0) console.log(`  note: ${peer.label} answered non-2xx: ${JSON.stringify((r as unknown as { statusCodeStats: unknown }).statusCodeStats)}`)
   return { rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, api: (cpu['api'] ?? 0) / n, postgres: (cpu['postgres'] ?? 0) / n, redis: (cpu['redis'] ?? 0) / n }
 }
 
