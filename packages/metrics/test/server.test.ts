@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { Counter, createRegistry, startMetricsServer, type MetricsServer } from '../src/index.ts'
+import { Counter, createRegistry, parseExposition, startMetricsServer, sumOf, type MetricsServer } from '../src/index.ts'
 
 describe('metrics listener', () => {
   const registry = createRegistry('api')
@@ -27,6 +27,15 @@ describe('metrics listener', () => {
     assert.match(body, /^printforge_test_hits_total\{service="api"\} 1$/m)
     assert.match(body, /^process_cpu_user_seconds_total\{service="api"\} /m)
     assert.match(body, /^nodejs_eventloop_lag_seconds\{service="api"\} /m)
+  })
+
+  test('what it serves parses back into samples, label values unescaped', async () => {
+    const labelled = new Counter({ name: 'printforge_test_labelled_total', help: 'test', labelNames: ['reason'], registers: [registry] })
+    labelled.inc({ reason: 'a "quoted" \\ value' }, 3)
+    const samples = parseExposition(await (await get(open)).text())
+    assert.equal(sumOf(samples, 'printforge_test_labelled_total', { reason: 'a "quoted" \\ value', service: 'api' }), 3)
+    assert.ok(samples.some((s) => s.name === 'process_cpu_user_seconds_total'))
+    assert.throws(() => parseExposition('not a sample line at all'), /not a Prometheus sample/)
   })
 
   test('answers 404 outside GET /metrics', async () => {
