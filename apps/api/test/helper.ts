@@ -55,6 +55,10 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     MAX_MODEL_BYTES: 200 * 1024 * 1024,
     QUEUE_PREFIX: 'pf',
     ROLE_CACHE_TTL_MS: 1_000,
+    // An in-process API never listens for metrics (server.ts does); a port other than 0 only keeps
+    // its series recorded, which the tests read from app.metrics.
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: 9464,
     // An in-process test API shares its event loop and heap with the test driving it, which blocks
     // the loop on purpose (building images and archives, fuzzing) on a machine running several test
     // files at once. under-pressure counts a second without a loop tick as infinitely late, so any

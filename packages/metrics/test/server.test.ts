@@ -45,7 +45,8 @@ describe('metrics listener', () => {
   })
 
   test('with a token, a scrape without it or with another one is 401 and shows nothing', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${token}x` }, { authorization: token }, { authorization: `Basic ${token}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${token}x` }, { authorization: token }, { authorization: `Basic ${token}` }]
+    for (const headers of attempts) {
       const res = await get(guarded, '/metrics', headers)
       assert.equal(res.status, 401, JSON.stringify(headers))
       assert.equal(res.headers.get('www-authenticate'), 'Bearer')
