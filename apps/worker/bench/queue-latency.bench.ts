@@ -28,6 +28,8 @@ const config = {
   S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2, SCAN_SANITIZE: 'lossless',
   PRINT_CONCURRENCY: 8, JOB_RETENTION_DAYS: 90, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_MS: 5_000,
   QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000, SWEEP_EVERY_MS: 60_000, SWEEP_MIN_AGE_MS: 60_000, WORKER_QUEUES: 'scans',
+  // In-process: startWorker never listens (main.ts does); the schema requires the settings.
+  METRICS_HOST: '127.0.0.1', METRICS_PORT: 0,
 } as const
 const worker = await startWorker(config, { queuePrefix: prefix, logger: createLogger({ name: 'bench', level: 'silent' }), printers: false, schedules: false, queues: ['scans'] })
 

@@ -42,6 +42,8 @@ const config: WorkerConfig = {
   S3_SECRET_ACCESS_KEY: env.s3.secretAccessKey, PRINTER_KEYS: `k1:${randomBytes(32).toString('base64')}`, SCAN_CONCURRENCY: 2, SCAN_SANITIZE: 'lossless',
   PRINT_CONCURRENCY: 8, JOB_RETENTION_DAYS: 90, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_MS: 5_000,
   QUEUE_PREFIX: prefix, WORKER_LOCK_MS: 30_000, SWEEP_EVERY_MS: 60_000, SWEEP_MIN_AGE_MS: 60_000, WORKER_QUEUES: 'scans',
+  // One worker per core: none may take the default metrics port.
+  METRICS_HOST: '127.0.0.1', METRICS_PORT: 0,
 }
 
 /** A scan job as the API leaves it: rows committed, every image in quarantine. */

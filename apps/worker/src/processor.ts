@@ -19,6 +19,20 @@ export type Handlers = { [N in JobName]: Handler<N> }
 /** Thrown by a handler that hit a condition no retry can change (the row records why). */
 export class PermanentJobError extends Error {}
 
+/** How one attempt ended: `failed` is terminal (the last attempt, or a permanent error). */
+export type JobOutcome = 'completed' | 'retry' | 'failed' | 'handed_back'
+
+/** One finished attempt, for the observer (metrics, alerts). */
+export interface JobAttempt {
+  job: JobName
+  jobId: string
+  attempt: number
+  outcome: JobOutcome
+  seconds: number
+  /** The failure's message, when it failed (for logs only; never a metric label). */
+  error?: string
+}
+
 /** The reason passed to `cancelAllJobs` at shutdown: such jobs go back to the queue, attempt unspent. */
 export const SHUTDOWN_REASON = 'worker shutting down'
 
@@ -27,7 +41,7 @@ export const SHUTDOWN_REASON = 'worker shutting down'
  * belong to this queue, and the payload is re-validated before any handler sees it. Only the job
  * id and name are logged, never the payload.
  */
-export function createProcessor(queue: QueueName, handlers: Handlers, log: Logger): Processor {
+export function createProcessor(queue: QueueName, handlers: Handlers, log: Logger, observe: (attempt: JobAttempt) => void = () => {}): Processor {
   return async (job: Job, token?: string, signal?: AbortSignal) => {
     const name = job.name
     if (!isJobName(name) || catalog[name].queue !== queue) {
@@ -49,19 +63,25 @@ export function createProcessor(queue: QueueName, handlers: Handlers, log: Logge
       signal: signal ?? new AbortController().signal,
     }
     const started = Date.now()
+    const ended = (outcome: JobOutcome, error?: string) =>
+      observe({ job: name, jobId: ctx.jobId, attempt: ctx.attempt, outcome, seconds: (Date.now() - started) / 1000, ...(error === undefined ? {} : { error }) })
     log.debug({ jobId: job.id, job: name, attempt: ctx.attempt }, 'job started')
     try {
       await (handlers[name] as Handler<JobName>)(payload, ctx)
       log.info({ jobId: job.id, job: name, ms: Date.now() - started }, 'job done')
+      ended('completed')
     } catch (err) {
       if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON && token) {
         // Hand the job back untouched: it was interrupted, not failed, so no attempt is spent.
         await job.moveToWait(token)
         log.warn({ jobId: job.id, job: name }, 'job handed back at shutdown')
+        ended('handed_back')
         throw new WaitingError()
       }
       const permanent = err instanceof PermanentJobError
       log.warn({ jobId: job.id, job: name, attempt: ctx.attempt, err: (err as Error).message, permanent }, 'job attempt failed')
+      const terminal = permanent || err instanceof UnrecoverableError || ctx.finalAttempt
+      ended(terminal ? 'failed' : 'retry', (err as Error)?.message ?? String(err))
       throw permanent ? new UnrecoverableError((err as Error).message) : err
     }
   }

@@ -7,13 +7,16 @@ import { QUEUES, type QueueName } from '@printforge/jobs'
 import { createLogger, type Logger } from '@printforge/logger'
 import { parsePrinterKeys } from '@printforge/printer-keys'
 import { createObjectStore, createS3Client } from '@printforge/storage'
+import type { Registry } from '@printforge/metrics'
 import { Queue, Worker } from 'bullmq'
+import { alertOnTerminalFailure } from './alerts.js'
 import { buildHandlers, type Timing } from './handlers/index.js'
 import type { ClaimHooks } from '@printforge/domain'
+import { createWorkerMetrics } from './metrics/index.js'
 import { PrinterManager } from './printers/manager.js'
 import { PrintFollower } from './printers/print-follower.js'
 import { StatusWriter } from './printers/status-writer.js'
-import { createProcessor, SHUTDOWN_REASON } from './processor.js'
+import { createProcessor, SHUTDOWN_REASON, type JobAttempt } from './processor.js'
 import { assertNoEviction, createWorkerRedis, watchRedis } from './redis.js'
 import { DEFAULT_SCHEDULES, upsertSchedules, type ScheduleSettings } from './schedules.js'
 
@@ -46,6 +49,8 @@ export interface RunningWorker {
   workers: Worker[]
   queues: Record<QueueName, Queue>
   log: Logger
+  /** This worker's metrics (docs/observability.md); main.ts serves them when METRICS_PORT is set. */
+  metrics: Registry
   /** Stops taking work, finishes or hands back running jobs within SHUTDOWN_GRACE_MS, closes sessions. */
   close(): Promise<void>
 }
@@ -79,6 +84,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     cleanups.push(() => Promise.all(Object.values(queues).map((q) => q.close())))
 
     const db = database.prisma
+    const metrics = createWorkerMetrics({ database, poolMax: config.DATABASE_POOL_MAX, redis, queues, db })
+    const { instruments } = metrics
     let manager: PrinterManager | null = null
     let follower: PrintFollower | null = null
     let writer: StatusWriter | null = null
@@ -88,7 +95,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     if (withPrinters) {
       const pollMs = options.printerPollMs ?? 2_000
       manager = new PrinterManager({ db, keyring, extraCaPems, log: log.child({ component: 'printers' }), pollMs, sessionOptions: options.sessionOptions })
-      writer = new StatusWriter({ db, log, manager, throttleMs: options.statusThrottleMs ?? 1_000 })
+      writer = new StatusWriter({ db, log, manager, throttleMs: options.statusThrottleMs ?? 1_000, statusLag: instruments.latency.statusLag })
       follower = new PrintFollower({ db, manager, log, pollMs, taskLostMs: timing.taskLostMs, progressThrottleMs: timing.progressThrottleMs })
       const [m, w, f] = [manager, writer, follower]
       cleanups.push(async () => {
@@ -98,17 +105,23 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       })
       await manager.start()
       await follower.start()
+      metrics.watchPrinters(manager)
     }
 
     const handlers = buildHandlers({
-      db, store, log, keyring, extraCaPems, queues, config, timing, manager, follower,
+      db, store, log, keyring, extraCaPems, queues, config, timing, manager, follower, instruments,
       sweepMinAgeMs: options.sweepMinAgeMs ?? 60_000,
       hooks: options.hooks ?? {},
     })
     const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1 }
+    const alertOnFailure = alertOnTerminalFailure(log)
+    const observeJob = (attempt: JobAttempt) => {
+      instruments.jobAttempt(attempt)
+      alertOnFailure(attempt)
+    }
     const consumed = options.queues ?? (manager ? configured : configured.filter((q) => q !== 'prints'))
     const workers = consumed.map((q) => {
-      const worker = new Worker(q, createProcessor(q, handlers, log), {
+      const worker = new Worker(q, createProcessor(q, handlers, log, observeJob), {
         connection: redis, prefix, concurrency: concurrency[q],
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
@@ -133,7 +146,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
 
     let closing: Promise<void> | null = null
     const close = () => (closing ??= shutdown(workers, config.SHUTDOWN_GRACE_MS, log).finally(cleanup))
-    return { printers: manager, workers, queues, log, close }
+    return { printers: manager, workers, queues, log, metrics: metrics.registry, close }
   } catch (err) {
     await cleanup()
     throw err

@@ -59,6 +59,9 @@ export function workerConfig(base: { appUrl: string; bucket: string; redisUrl?: 
     JOB_RETENTION_DAYS: 90,
     AUDIT_RETENTION_DAYS: 365,
     SHUTDOWN_GRACE_MS: 5_000,
+    // Tests run many workers at once: none listens on the default metrics port (main.ts only).
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: 0,
     ...overrides,
   }
 }

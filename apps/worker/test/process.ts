@@ -23,7 +23,8 @@ export async function caFile(pem: string): Promise<string> {
 /** Starts the worker with `config` as its environment; resolves once it logged "worker started". */
 export function spawnWorker(config: WorkerConfig, extra: Record<string, string>, entry: 'src' | 'dist' = 'src', nodeArgs: string[] = []): Promise<WorkerProcess> {
   const root = findRepoRoot()
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' }
+  // No metrics listener unless asked for: several spawned workers would collide on the default port.
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', METRICS_PORT: '0' }
   for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = String(v)
   Object.assign(env, extra) // explicit overrides (queue prefix, lock) win over the config's defaults
   env['LOG_LEVEL'] = 'info'

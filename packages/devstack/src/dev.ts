@@ -22,6 +22,8 @@ const dataDir = path.join(os.tmpdir(), 'printforge-dev', key)
 
 const [stack, printers] = await Promise.all([startStack({ ...settings, dataDir, persistent: true }), startDevPrinters(root)])
 const appEnv = { ...env, NODE_ENV: env['NODE_ENV'] ?? 'development', PRINTER_EXTRA_CA: printers.caFile }
+// The worker keeps its own metrics port whatever METRICS_PORT the API is given in .env.
+const workerMetrics = { host: env['METRICS_HOST'] ?? '127.0.0.1', port: '9465' }
 let api: (DevProcess & { url: string }) | undefined
 let worker: DevProcess | undefined
 
@@ -48,7 +50,7 @@ try {
       '--host', p.host, '--access-code', p.accessCode, '--mqtt-port', String(p.mqttPort), '--ftps-port', String(p.ftpsPort)], appEnv))
   }
   api = await startDevApi(root, appEnv)
-  worker = await startDevWorker(root, appEnv)
+  worker = await startDevWorker(root, { ...appEnv, METRICS_HOST: workerMetrics.host, METRICS_PORT: workerMetrics.port })
   tokens = {
     customer: await runCli(root, ['token', 'mint', '--customer', 'cus_local_customer'], appEnv),
     admin: await runCli(root, ['token', 'mint', '--user', settings.adminUserId], appEnv),
@@ -67,6 +69,7 @@ PrintForge local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s$
               access codes in ${path.relative(root, printers.specsFile)}, test CA ${path.relative(root, printers.caFile)}
   API         ${api?.url}  (OpenAPI: ${api?.url}/docs)
   Worker      pid ${worker?.process.pid}: scan ingest, print dispatch, printer sessions, maintenance
+              metrics http://${workerMetrics.host}:${workerMetrics.port}/metrics
   Local admin ${settings.adminUserId} (staff role: admin)
   Data        ${dataDir}
 

@@ -11,6 +11,7 @@ import type { ClaimHooks } from '@printforge/domain'
 import type { PrinterManager } from '../printers/manager.js'
 import type { PrintFollower } from '../printers/print-follower.js'
 import type { Handlers } from '../processor.js'
+import type { WorkerInstruments } from '../metrics/index.js'
 import { createAuditVerify } from './maintenance-audit-verify.js'
 import { createRetention } from './maintenance-retention.js'
 import { createSweep } from './maintenance-sweep.js'
@@ -40,6 +41,7 @@ export interface HandlerDeps {
   timing: Timing
   manager: PrinterManager | null
   follower: PrintFollower | null
+  instruments: WorkerInstruments
   sweepMinAgeMs: number
   hooks: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
 }
@@ -48,20 +50,21 @@ export function buildHandlers(d: HandlerDeps): Handlers {
   const noPrinters = async () => {
     throw new Error('this worker process has no printer sessions')
   }
-  const { manager, follower } = d
+  const { manager, follower, instruments } = d
   const printerHandlers = manager && follower
     ? {
         'print.dispatch': createPrintDispatch({
           db: d.db, store: d.store, keyring: d.keyring, extraCaPems: d.extraCaPems, log: d.log, manager,
           readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs,
           onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend,
+          commands: instruments.commands, ftps: instruments.ftps, dispatchStart: instruments.latency.dispatchStart,
         }),
-        'print.cancel': createPrintCancel({ db: d.db, manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs }),
-        'printer.command': createPrinterCommand({ manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs }),
+        'print.cancel': createPrintCancel({ db: d.db, manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs, commands: instruments.commands }),
+        'printer.command': createPrinterCommand({ manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, commands: instruments.commands }),
       }
     : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
   return {
-    'scan.ingest': createScanIngest({ db: d.db, store: d.store, log: d.log, sanitize: d.config.SCAN_SANITIZE }),
+    'scan.ingest': createScanIngest({ db: d.db, store: d.store, log: d.log, sanitize: d.config.SCAN_SANITIZE, metrics: instruments.scans }),
     ...printerHandlers,
     'maintenance.sweep': createSweep({ db: d.db, store: d.store, queues: d.queues, log: d.log, minAgeMs: d.sweepMinAgeMs }),
     'maintenance.retention': createRetention({ db: d.db, store: d.store, log: d.log, jobRetentionDays: d.config.JOB_RETENTION_DAYS, auditRetentionDays: d.config.AUDIT_RETENTION_DAYS }),

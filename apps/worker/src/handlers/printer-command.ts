@@ -2,6 +2,7 @@
 // API audits `printer.controlled`; one attempt only, since resending a pause or stop later could
 // act on a different print than the operator saw.
 import type { Logger } from '@printforge/logger'
+import { trackCommand, type CommandMetrics, type PrinterCommand } from '../metrics/commands.js'
 import type { Handler } from '../processor.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
 import { PermanentJobError } from '../processor.js'
@@ -10,21 +11,27 @@ export interface CommandDeps {
   manager: PrinterManager
   log: Logger
   readyTimeoutMs: number
+  commands?: CommandMetrics
 }
+
+/** The operator's command as a metric label (both light commands are `light`). */
+const LABEL: Record<string, PrinterCommand> = { pause: 'pause', resume: 'resume', stop: 'stop', light_on: 'light', light_off: 'light', refresh: 'refresh' }
 
 export function createPrinterCommand(deps: CommandDeps): Handler<'printer.command'> {
   return async ({ printerId, command, requestId }, ctx) => {
     if (!deps.manager.get(printerId)) await deps.manager.sync()
     if (!deps.manager.get(printerId)) throw new PermanentJobError(`printer ${printerId} is not registered`)
     const { session } = await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
-    switch (command) {
-      case 'pause': await session.pause(); break
-      case 'resume': await session.resume(); break
-      case 'stop': await session.stop(); break
-      case 'light_on': await session.setLight({ node: 'chamber_light', mode: 'on' }); break
-      case 'light_off': await session.setLight({ node: 'chamber_light', mode: 'off' }); break
-      case 'refresh': await session.pushall(); break
-    }
+    await trackCommand(deps.commands, LABEL[command] ?? 'refresh', async () => {
+      switch (command) {
+        case 'pause': await session.pause(); break
+        case 'resume': await session.resume(); break
+        case 'stop': await session.stop(); break
+        case 'light_on': await session.setLight({ node: 'chamber_light', mode: 'on' }); break
+        case 'light_off': await session.setLight({ node: 'chamber_light', mode: 'off' }); break
+        case 'refresh': await session.pushall(); break
+      }
+    })
     deps.log.info({ printerId, command, requestId }, 'printer command sent')
   }
 }

@@ -6,6 +6,7 @@ import { SYSTEM_CONTEXT, withTx, type BambuModel, type Db } from '@printforge/db
 import { printersWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
+import { ALERTS } from '../alerts.js'
 
 /** A printer's connection facts: never its access code. */
 export interface PrinterInfo {
@@ -123,11 +124,26 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
       ...this.o.sessionOptions,
     })
     session.on('status', (status) => this.emit('status', info.id, status))
-    session.on('connection', (state) => this.emit('connection', info.id, state))
+    session.on('connection', (state) => {
+      this.alertOnRefusal(info, state)
+      this.emit('connection', info.id, state)
+    })
     this.printers.set(info.id, { info, session })
     session.start()
     this.o.log.info({ printerId: info.id, serial: info.serial, model: info.model }, 'following printer')
     this.emit('changed', info.id)
+  }
+
+  /**
+   * A changed certificate or a refused access code needs a person: one error line with a stable
+   * `alert` each time the session lands there (it retries every 10 min). Never the access code.
+   */
+  private alertOnRefusal(info: PrinterInfo, state: ConnectionState): void {
+    if (state === 'untrusted') {
+      this.o.log.error({ alert: ALERTS.printerUntrusted, printerId: info.id, serial: info.serial }, "ALERT: printer certificate is not the trusted one (changed, or from another CA); not connecting")
+    } else if (state === 'auth_failed') {
+      this.o.log.error({ alert: ALERTS.printerAuthFailed, printerId: info.id, serial: info.serial }, 'ALERT: printer refused the access code; update it through the API')
+    }
   }
 
   private async remove(id: string, managed: ManagedPrinter, reason: string): Promise<void> {

@@ -5,6 +5,7 @@ import { BUSY_STATES, USER_ACTION_CODES, type PrinterStatus } from '@printforge/
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import { followedPrintJobs, isPrinting, recordPrintProgress } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
+import { ALERTS } from '../alerts.js'
 import { isReady, type PrinterManager } from './manager.js'
 import { failJob, move } from './job-moves.js'
 
@@ -114,7 +115,11 @@ export class PrintFollower {
       this.followed.delete(printerId)
     } else if (s.gcodeState === 'FAILED') {
       const { code, reason } = describeFailure(s)
-      await failJob(this.o.db, f.jobId, code, reason, { printerId, taskId: f.taskId }, 'failPrint')
+      const failed = await failJob(this.o.db, f.jobId, code, reason, { printerId, taskId: f.taskId }, 'failPrint')
+      // Stopped by someone at the printer is not an error; anything else needs a look at the printer.
+      if (failed && !(s.printError && USER_ACTION_CODES.has(s.printError))) {
+        this.o.log.error({ alert: ALERTS.printerError, printerId, manufacturingJobId: f.jobId, code }, 'ALERT: print failed on the printer')
+      }
       this.followed.delete(printerId)
     } else if (s.progressPercent !== null && s.progressPercent !== f.progress && Date.now() - f.progressWrittenAt >= this.o.progressThrottleMs) {
       const progress = Math.max(0, Math.min(100, Math.round(s.progressPercent)))

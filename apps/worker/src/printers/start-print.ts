@@ -5,6 +5,8 @@
 import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
+import type { Histogram } from '@printforge/metrics'
+import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
 import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
 import { failJob, move } from './job-moves.js'
 
@@ -28,6 +30,9 @@ export interface StartDeps {
   onPrinting: (printerId: string) => void
   /** Test hook: runs after the task id is committed and before project_file is sent. */
   beforeSend?: (jobId: string) => Promise<void>
+  /** printforge_printer_commands_total and printforge_dispatch_start_latency_seconds, when measured. */
+  commands?: CommandMetrics
+  dispatchStart?: Histogram
 }
 
 /** Retry later: nothing was sent (or what was sent is not confirmed yet). */
@@ -51,9 +56,10 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
     details: { printerId: job.printerId, taskId },
   })
   if (!recorded) return // cancelled during the upload: nothing was sent
+  const committedAt = Date.now()
   await deps.beforeSend?.(job.id)
   try {
-    await printer.session.startProjectFile({
+    await trackCommand(deps.commands, 'print', () => printer.session.startProjectFile({
       remotePath,
       taskId,
       plate: job.plate,
@@ -62,7 +68,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
       amsMapping: job.amsMapping,
       bedLeveling: job.bedLeveling,
       timelapse: job.timelapse,
-    })
+    }))
   } catch (err) {
     if (!(err instanceof BambuCommandError)) throw err
     if (NOT_SENT.has(err.code)) {
@@ -82,14 +88,16 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
     // CONNECTION_LOST, ACK_TIMEOUT, CLOSED: it may have been delivered. Confirm; never resend.
     deps.log.warn({ manufacturingJobId: job.id, code: err.code }, 'project_file outcome unknown; confirming from the printer state')
   }
-  await confirmStart(deps, job.id, job.printerId, taskId, signal)
+  await confirmStart(deps, job.id, job.printerId, taskId, signal, committedAt)
 }
 
 /**
  * Waits until the printer reports `taskId`, then moves the job to printing. Used right after
  * sending and by a later attempt that finds the job in `starting` (it never sends again).
+ * `committedAt`, when this attempt committed the task id, times the start; a later attempt
+ * does not know when that was, so it observes nothing.
  */
-export async function confirmStart(deps: StartDeps, jobId: string, printerId: string, taskId: number, signal: AbortSignal): Promise<void> {
+export async function confirmStart(deps: StartDeps, jobId: string, printerId: string, taskId: number, signal: AbortSignal, committedAt?: number): Promise<void> {
   try {
     await deps.manager.waitFor(printerId, (p) => isReady(p) && p.session.status.taskId === String(taskId), deps.confirmTimeoutMs, signal)
   } catch (err) {
@@ -98,6 +106,7 @@ export async function confirmStart(deps: StartDeps, jobId: string, printerId: st
   }
   const moved = await move(deps.db, 'confirmStart', { jobId, data: { startedAt: new Date() }, details: { printerId, taskId } })
   if (moved) {
+    if (committedAt !== undefined) deps.dispatchStart?.observe((Date.now() - committedAt) / 1000)
     deps.onPrinting(printerId)
     return
   }
@@ -105,7 +114,7 @@ export async function confirmStart(deps: StartDeps, jobId: string, printerId: st
   const printer = deps.manager.get(printerId)
   const status = printer?.session.status
   if (printer && status?.taskId === String(taskId) && BUSY_STATES.has(status.gcodeState ?? '')) {
-    await printer.session.stop().catch((e: Error) => deps.log.warn({ manufacturingJobId: jobId, err: e.message }, 'stop after cancel failed'))
+    await trackCommand(deps.commands, 'stop', () => printer.session.stop()).catch((e: Error) => deps.log.warn({ manufacturingJobId: jobId, err: e.message }, 'stop after cancel failed'))
   }
 }
 

@@ -3,6 +3,7 @@
 import type { BambuPrinter } from '@printforge/bambu'
 import { isForeignKeyViolation, type Prisma, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
+import type { Histogram } from '@printforge/metrics'
 import type { PrinterManager } from './manager.js'
 
 export interface StatusError {
@@ -39,6 +40,8 @@ interface Slot {
   /** When a report last arrived, and the value last written. */
   seenAt: Date | null
   writtenSeenAt: number
+  /** The earliest report not yet in a written row: printforge_printer_status_lag_seconds starts there. */
+  unwrittenReportAt: number | null
   reports: number
   timer: NodeJS.Timeout | null
   writing: Promise<void> | null
@@ -53,7 +56,7 @@ export class StatusWriter {
   private closed = false
 
   constructor(
-    private readonly o: { db: Db; log: Logger; manager: PrinterManager; throttleMs: number },
+    private readonly o: { db: Db; log: Logger; manager: PrinterManager; throttleMs: number; statusLag?: Histogram },
   ) {
     o.manager.on('status', (id) => this.touch(id, true))
     o.manager.on('connection', (id) => this.touch(id, false))
@@ -65,7 +68,7 @@ export class StatusWriter {
   private slot(id: string): Slot {
     let slot = this.slots.get(id)
     if (!slot) {
-      slot = { lastKey: null, lastWriteAt: 0, seenAt: null, writtenSeenAt: 0, reports: 0, timer: null, writing: null }
+      slot = { lastKey: null, lastWriteAt: 0, seenAt: null, writtenSeenAt: 0, unwrittenReportAt: null, reports: 0, timer: null, writing: null }
       this.slots.set(id, slot)
     }
     return slot
@@ -75,7 +78,10 @@ export class StatusWriter {
   private touch(id: string, report: boolean): void {
     if (this.closed) return
     const slot = this.slot(id)
-    if (report) slot.seenAt = new Date()
+    if (report) {
+      slot.seenAt = new Date()
+      slot.unwrittenReportAt ??= slot.seenAt.getTime()
+    }
     if (slot.timer) return
     const delay = Math.max(0, slot.lastWriteAt + this.o.throttleMs - Date.now())
     slot.timer = setTimeout(() => {
@@ -106,6 +112,10 @@ export class StatusWriter {
     const fieldsKey = JSON.stringify(fields)
     const seenAt = slot.seenAt
     const seenDue = seenAt !== null && seenAt.getTime() - slot.writtenSeenAt >= HEARTBEAT_MS
+    // Reports arriving from here on wait for the next write; this one carries the earlier ones.
+    const reportAt = slot.unwrittenReportAt
+    slot.unwrittenReportAt = null
+    // Nothing changed: the reports since the last write are in the row already.
     if (fieldsKey === slot.lastKey && !seenDue) return
     slot.lastWriteAt = Date.now()
     const data = { ...fields, errors: fields.errors as unknown as Prisma.InputJsonArray, ...(seenAt ? { lastSeenAt: seenAt } : {}) }
@@ -115,10 +125,13 @@ export class StatusWriter {
       .then(() => {
         slot.lastKey = fieldsKey
         if (seenAt) slot.writtenSeenAt = seenAt.getTime()
+        if (reportAt !== null) this.o.statusLag?.observe((Date.now() - reportAt) / 1000)
       })
       .catch((err: unknown) => {
         // A printer deleted since the last poll: its row cascaded away, nothing to write.
         if (isForeignKeyViolation(err)) return
+        // Still unwritten: the retry's lag counts from the same report.
+        if (reportAt !== null) slot.unwrittenReportAt = Math.min(reportAt, slot.unwrittenReportAt ?? reportAt)
         this.o.log.warn({ printerId: id, err: (err as Error).message }, 'printer status write failed; retrying')
         setTimeout(() => this.touch(id, false), this.o.throttleMs).unref()
       })

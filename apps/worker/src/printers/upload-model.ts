@@ -12,6 +12,7 @@ import { printerWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import { digestTap, type ObjectStore } from '@printforge/storage'
+import type { FtpsMetrics } from '../metrics/ftps.js'
 import type { PrinterInfo } from './manager.js'
 
 export interface UploadDeps {
@@ -20,6 +21,8 @@ export interface UploadDeps {
   keyring: PrinterKeyring
   extraCaPems: string[]
   log: Logger
+  /** printforge_ftps_upload_*, when measured. */
+  ftps?: FtpsMetrics
 }
 
 export interface ModelFile {
@@ -48,7 +51,7 @@ export async function uploadModel(deps: UploadDeps, job: ModelFile, printer: Pri
     const remotePath = remotePathFor(job.id)
     // Decrypted here, used for this one connection, never stored or logged.
     const accessCode = await readAccessCode(deps, printer.id)
-    await uploadFile({
+    const upload = () => uploadFile({
       host: printer.host,
       port: printer.ftpsPort,
       serial: printer.serial,
@@ -58,6 +61,7 @@ export async function uploadModel(deps: UploadDeps, job: ModelFile, printer: Pri
       remotePath,
       logger: deps.log.child({ printerId: printer.id, manufacturingJobId: job.id }),
     })
+    await (deps.ftps ? deps.ftps.track(upload) : upload())
     return remotePath
   } finally {
     await rm(dir, { recursive: true, force: true })

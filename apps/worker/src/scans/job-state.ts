@@ -5,6 +5,7 @@ import { drainDeletions, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import { discardPendingUploads, finishScanJob, giveUpScanJob, scanStatusOf, startScanProcessing, type ScanStatus } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import { quarantinePrefix, type ObjectStore } from '@printforge/storage'
+import type { ScanMetrics } from '../metrics/scans.js'
 import type { SanitizeMode } from './sanitize/index.js'
 
 /** What the job's moves need (the maintenance sweep gives up on jobs too). */
@@ -17,6 +18,8 @@ export interface JobStateDeps {
 export interface ScanDeps extends JobStateDeps {
   /** SCAN_SANITIZE: how an upload becomes the stored image. */
   sanitize: SanitizeMode
+  /** printforge_scan_images_total; absent where a handler is built on its own (tests). */
+  metrics?: ScanMetrics
 }
 
 /** queued → processing; true when this attempt may work on the job (see startScanProcessing). */

@@ -54,12 +54,14 @@ export async function ingestImage(deps: ScanDeps, job: JobRef, image: ImageRef):
   if (outcome !== 'stored') return outcome
   // After the commit: a crash before this leaves a quarantine object that finish() removes.
   await deps.store.deleteKeys([image.quarantineKey])
+  deps.metrics?.stored()
   return 'stored'
 }
 
 async function failImage(deps: ScanDeps, job: JobRef, image: ImageRef, reason: string): Promise<'failed'> {
   deps.log.info({ scanJobId: job.id, imageId: image.id, reason }, 'image rejected')
   await withTx(deps.db, SYSTEM_CONTEXT, (tx) => failImageRow(tx, job.id, image.id, reason))
+  deps.metrics?.rejected(reason)
   // Hostile or broken bytes are not kept; the row keeps the reason.
   await deps.store.deleteKeys([image.quarantineKey])
   return 'failed'
