@@ -7,7 +7,7 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { catalog, enqueue, QUEUES } from '@printforge/jobs'
-import { startMetricsServer, type MetricsServer } from '@printforge/metrics'
+import { parseExposition, startMetricsServer, type MetricsServer, type Sample } from '@printforge/metrics'
 import { pino } from 'pino'
 import { ALERTS } from '../src/alerts.ts'
 import { REJECTION_REASONS } from '../src/metrics/scans.ts'
@@ -22,32 +22,12 @@ const logLines: { alert?: string; level: number; job?: string }[] = []
 const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, done) => (logLines.push(JSON.parse(c.toString())), done()) }))
 const running = useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem], logger }))
 
-interface Sample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
-
-/** Prometheus text format: one sample per line (HELP/TYPE comments skipped). */
-function parse(text: string): Sample[] {
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    assert.ok(match, `unparsable metrics line: ${line}`)
-    const labels: Record<string, string> = {}
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key as string] = value as string
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) })
-  }
-  return samples
-}
-
 const TOKEN = randomBytes(32).toString('hex')
 
 async function scrape(server: MetricsServer): Promise<Sample[]> {
   const res = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
   assert.equal(res.status, 200)
-  return parse(await res.text())
+  return parseExposition(await res.text())
 }
 
 /** The one sample of `name` whose labels include `labels`; undefined when there is none. */
