@@ -24,6 +24,7 @@ const [stack, printers] = await Promise.all([startStack({ ...settings, dataDir, 
 const appEnv = { ...env, NODE_ENV: env['NODE_ENV'] ?? 'development', PRINTER_EXTRA_CA: printers.caFile }
 // The worker keeps its own metrics port whatever METRICS_PORT the API is given in .env.
 const workerMetrics = { host: env['METRICS_HOST'] ?? '127.0.0.1', port: '9465' }
+const apiMetrics = { host: env['METRICS_HOST'] ?? '127.0.0.1', port: env['METRICS_PORT'] ?? '9464' }
 let api: (DevProcess & { url: string }) | undefined
 let worker: DevProcess | undefined
 
@@ -68,6 +69,7 @@ PrintForge local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s$
   Printers    ${printers.farm.printers.map((p) => `${p.model} ${p.serial} (mqtts :${p.mqttPort}, ftps :${p.ftpsPort})`).join('\n              ')}
               access codes in ${path.relative(root, printers.specsFile)}, test CA ${path.relative(root, printers.caFile)}
   API         ${api?.url}  (OpenAPI: ${api?.url}/docs)
+              metrics http://${apiMetrics.host}:${apiMetrics.port}/metrics
   Worker      pid ${worker?.process.pid}: scan ingest, print dispatch, printer sessions, maintenance
               metrics http://${workerMetrics.host}:${workerMetrics.port}/metrics
   Local admin ${settings.adminUserId} (staff role: admin)
