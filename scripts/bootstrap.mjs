@@ -47,6 +47,21 @@ export function ensurePostgres15() {
 }
 
 /**
+ * Debian's `prometheus` package, for `npm test` only: it ships promtool, which checks and unit-tests
+ * the alert rules and checks monitoring/prometheus/prometheus.yml (packages/metrics/test/
+ * monitoring.test.ts). Not required here: without it that test fails saying what is missing.
+ * The package also ships the server and a service unit: policy-rc.d (aptInstall) keeps it from
+ * starting on install, and where systemd runs it is disabled too, so nothing is left listening on
+ * 9090 after a reboot. Only when we installed it: an existing Prometheus is left alone.
+ */
+export function ensurePromtool() {
+  if (spawnSync('sh', ['-c', 'command -v promtool']).status === 0) return
+  aptInstall(['prometheus'], "Debian's promtool (package prometheus)", { required: false })
+  if (spawnSync('sh', ['-c', 'command -v promtool']).status !== 0) return
+  spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --now prometheus.service'], { stdio: 'ignore' })
+}
+
+/**
  * The seed design the API bench compares GET /jobs/:id with (apps/api/bench/seed-design/app.py):
  * Debian's Python packages, for `npm run bench` only. Not required: without them the API bench says
  * that it skips the comparison, and why, and runs the rest.

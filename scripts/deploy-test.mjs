@@ -94,8 +94,9 @@ function writeDeployment() {
       'REDIS_IMAGE=localhost/standin-redis:latest',
       'NGINX_IMAGE=localhost/standin-nginx:latest',
       'MINIO_IMAGE=localhost/standin-minio:latest',
+      'PROMETHEUS_IMAGE=localhost/standin-prometheus:latest',
       'PRINTFORGE_PRINTER_SIM_IMAGE=printforge/printer-sim:deploy-test',
-      'COMPOSE_PROFILES=minio,printers',
+      'COMPOSE_PROFILES=minio,printers,monitoring',
       'PRINTER_EXTRA_CA=/run/printer-ca/ca.pem',
       // Prints take seconds, not minutes.
       'PRINTER_SIM_SPEED=20',
@@ -105,7 +106,7 @@ function writeDeployment() {
   return { secrets, tls }
 }
 
-/** deploy/test/*.test.ts in name order: edge, isolation, scans, backup, then the faults that disrupt. */
+/** deploy/test/*.test.ts in name order: edge, isolation, scans, backup, monitoring, then the faults that disrupt. */
 const suite = () => readdirSync(path.join(root, 'deploy/test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(root, 'deploy/test', f))
 
 async function up() {

@@ -30,7 +30,7 @@ if ! has localhost/standin-node:22; then
   "$docker" build -q -t localhost/standin-node:22 "$ctx" >/dev/null
 fi
 
-for name in postgres redis nginx minio; do
+for name in postgres redis nginx minio prometheus; do
   tag="localhost/standin-$name:latest"
   if ! has "$tag"; then
     log "build $name"

@@ -8,7 +8,7 @@ import { parsePrinterKeys } from '@printforge/printer-keys'
 import { runCli } from './run-cli.ts'
 
 // The compose file's contract: these names, no more, no fewer.
-const PASSWORDS = ['postgres_superuser_password', 'postgres_owner_password', 'postgres_app_password', 'postgres_readonly_password', 'redis_password', 'jwt_secret', 's3_access_key_id', 's3_secret_access_key']
+const PASSWORDS = ['postgres_superuser_password', 'postgres_owner_password', 'postgres_app_password', 'postgres_readonly_password', 'redis_password', 'jwt_secret', 's3_access_key_id', 's3_secret_access_key', 'metrics_token']
 const URLS = ['database_url', 'database_admin_url', 'redis_url']
 const NAMES = [...PASSWORDS, 'printer_keys', ...URLS].sort()
 
@@ -54,10 +54,14 @@ describe('npm run cli -- secrets init', () => {
       REDIS_URL_FILE: file('redis_url'),
       S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'printforge',
       S3_ACCESS_KEY_ID_FILE: file('s3_access_key_id'), S3_SECRET_ACCESS_KEY_FILE: file('s3_secret_access_key'), PRINTER_KEYS_FILE: file('printer_keys'),
+      METRICS_TOKEN_FILE: file('metrics_token'),
     }
-    assert.equal(loadConfig(WorkerEnvSchema, env).PRINTER_KEYS, files['printer_keys'])
+    const worker = loadConfig(WorkerEnvSchema, env)
+    assert.equal(worker.PRINTER_KEYS, files['printer_keys'])
+    assert.equal(worker.METRICS_TOKEN, files['metrics_token'])
     const api = loadConfig(ApiEnvSchema, { ...env, ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET_FILE: file('jwt_secret') }, refineApiConfig)
     assert.equal(api.JWT_SECRET, files['jwt_secret'])
+    assert.equal(api.METRICS_TOKEN, files['metrics_token'])
   })
 
   test('a second run refuses, naming what exists, and writes nothing at all, not even the missing files', async () => {

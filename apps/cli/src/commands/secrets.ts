@@ -26,6 +26,8 @@ export const DEPLOYMENT_SECRETS: Readonly<Record<string, () => string>> = {
   /** The bundled MinIO's root credentials (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY). */
   s3_access_key_id: hexSecret,
   s3_secret_access_key: hexSecret,
+  /** METRICS_TOKEN of the api and workers, and the bearer credential Prometheus scrapes them with. */
+  metrics_token: hexSecret,
 }
 
 /**
