@@ -56,8 +56,8 @@ export function buildHandlers(d: HandlerDeps): Handlers {
           readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs,
           onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend,
         }),
-        'print.cancel': createPrintCancel({ db: d.db, manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs }),
-        'printer.command': createPrinterCommand({ manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs }),
+        'print.cancel': createPrintCancel({ db: d.db, manager, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs }),
+        'printer.command': createPrinterCommand({ manager, readyTimeoutMs: d.timing.readyTimeoutMs }),
       }
     : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
   return {

@@ -1,19 +1,17 @@
 // printer.command (docs/product.md §4.4): an operator's command, sent through this worker's session. The
 // API audits `printer.controlled`; one attempt only, since resending a pause or stop later could
 // act on a different print than the operator saw.
-import type { Logger } from '@printforge/logger'
 import type { Handler } from '../processor.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
 import { PermanentJobError } from '../processor.js'
 
 export interface CommandDeps {
   manager: PrinterManager
-  log: Logger
   readyTimeoutMs: number
 }
 
 export function createPrinterCommand(deps: CommandDeps): Handler<'printer.command'> {
-  return async ({ printerId, command, requestId }, ctx) => {
+  return async ({ printerId, command }, ctx) => {
     if (!deps.manager.get(printerId)) await deps.manager.sync()
     if (!deps.manager.get(printerId)) throw new PermanentJobError(`printer ${printerId} is not registered`)
     const { session } = await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
@@ -25,6 +23,7 @@ export function createPrinterCommand(deps: CommandDeps): Handler<'printer.comman
       case 'light_off': await session.setLight({ node: 'chamber_light', mode: 'off' }); break
       case 'refresh': await session.pushall(); break
     }
-    deps.log.info({ printerId, command, requestId }, 'printer command sent')
+    // requestId is bound to ctx.log by the processor.
+    ctx.log.info({ printerId, command }, 'printer command sent')
   }
 }

@@ -63,6 +63,8 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
       bedLeveling: job.bedLeveling,
       timelapse: job.timelapse,
     })
+    // The line that ties the printer command to the job (and, through the job's logger, to its request).
+    deps.log.info({ manufacturingJobId: job.id, printerId: job.printerId, taskId, plate: job.plate }, 'project_file sent')
   } catch (err) {
     if (!(err instanceof BambuCommandError)) throw err
     if (NOT_SENT.has(err.code)) {
@@ -98,6 +100,7 @@ export async function confirmStart(deps: StartDeps, jobId: string, printerId: st
   }
   const moved = await move(deps.db, 'confirmStart', { jobId, data: { startedAt: new Date() }, details: { printerId, taskId } })
   if (moved) {
+    deps.log.info({ manufacturingJobId: jobId, printerId, taskId }, 'print started')
     deps.onPrinting(printerId)
     return
   }
