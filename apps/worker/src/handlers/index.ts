@@ -5,6 +5,7 @@ import type { Db } from '@printforge/db'
 import type { QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
+import type { InSpan } from '@printforge/tracing'
 import type { ObjectStore } from '@printforge/storage'
 import type { Queue } from 'bullmq'
 import type { ClaimHooks } from '@printforge/domain'
@@ -42,6 +43,8 @@ export interface HandlerDeps {
   follower: PrintFollower | null
   sweepMinAgeMs: number
   hooks: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
+  /** A span around each printer command when tracing is on. */
+  inSpan: InSpan
 }
 
 export function buildHandlers(d: HandlerDeps): Handlers {
@@ -54,10 +57,10 @@ export function buildHandlers(d: HandlerDeps): Handlers {
         'print.dispatch': createPrintDispatch({
           db: d.db, store: d.store, keyring: d.keyring, extraCaPems: d.extraCaPems, log: d.log, manager,
           readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs,
-          onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend,
+          onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend, inSpan: d.inSpan,
         }),
         'print.cancel': createPrintCancel({ db: d.db, manager, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs }),
-        'printer.command': createPrinterCommand({ manager, readyTimeoutMs: d.timing.readyTimeoutMs }),
+        'printer.command': createPrinterCommand({ manager, readyTimeoutMs: d.timing.readyTimeoutMs, inSpan: d.inSpan }),
       }
     : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
   return {

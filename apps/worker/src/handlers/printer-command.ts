@@ -1,6 +1,7 @@
 // printer.command (docs/product.md §4.4): an operator's command, sent through this worker's session. The
 // API audits `printer.controlled`; one attempt only, since resending a pause or stop later could
 // act on a different print than the operator saw.
+import type { InSpan } from '@printforge/tracing'
 import type { Handler } from '../processor.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
 import { PermanentJobError } from '../processor.js'
@@ -8,6 +9,8 @@ import { PermanentJobError } from '../processor.js'
 export interface CommandDeps {
   manager: PrinterManager
   readyTimeoutMs: number
+  /** The span around the command when tracing is on. */
+  inSpan: InSpan
 }
 
 export function createPrinterCommand(deps: CommandDeps): Handler<'printer.command'> {
@@ -15,14 +18,17 @@ export function createPrinterCommand(deps: CommandDeps): Handler<'printer.comman
     if (!deps.manager.get(printerId)) await deps.manager.sync()
     if (!deps.manager.get(printerId)) throw new PermanentJobError(`printer ${printerId} is not registered`)
     const { session } = await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
-    switch (command) {
-      case 'pause': await session.pause(); break
-      case 'resume': await session.resume(); break
-      case 'stop': await session.stop(); break
-      case 'light_on': await session.setLight({ node: 'chamber_light', mode: 'on' }); break
-      case 'light_off': await session.setLight({ node: 'chamber_light', mode: 'off' }); break
-      case 'refresh': await session.pushall(); break
+    const send = async () => {
+      switch (command) {
+        case 'pause': await session.pause(); break
+        case 'resume': await session.resume(); break
+        case 'stop': await session.stop(); break
+        case 'light_on': await session.setLight({ node: 'chamber_light', mode: 'on' }); break
+        case 'light_off': await session.setLight({ node: 'chamber_light', mode: 'off' }); break
+        case 'refresh': await session.pushall(); break
+      }
     }
+    await deps.inSpan(`printer ${command}`, { 'printforge.printer_id': printerId }, send)
     // requestId is bound to ctx.log by the processor.
     ctx.log.info({ printerId, command }, 'printer command sent')
   }

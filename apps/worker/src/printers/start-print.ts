@@ -5,6 +5,7 @@
 import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
+import { untraced, type InSpan } from '@printforge/tracing'
 import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
 import { failJob, move } from './job-moves.js'
 
@@ -28,6 +29,8 @@ export interface StartDeps {
   onPrinting: (printerId: string) => void
   /** Test hook: runs after the task id is committed and before project_file is sent. */
   beforeSend?: (jobId: string) => Promise<void>
+  /** The span around project_file when tracing is on (the job's consumer span is its parent). */
+  inSpan?: InSpan
 }
 
 /** Retry later: nothing was sent (or what was sent is not confirmed yet). */
@@ -53,7 +56,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
   if (!recorded) return // cancelled during the upload: nothing was sent
   await deps.beforeSend?.(job.id)
   try {
-    await printer.session.startProjectFile({
+    const send = () => printer.session.startProjectFile({
       remotePath,
       taskId,
       plate: job.plate,
@@ -63,6 +66,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
       bedLeveling: job.bedLeveling,
       timelapse: job.timelapse,
     })
+    await (deps.inSpan ?? untraced)('printer project_file', { 'printforge.printer_id': job.printerId, 'printforge.manufacturing_job_id': job.id, 'printforge.task_id': taskId }, send)
     // The line that ties the printer command to the job (and, through the job's logger, to its request).
     deps.log.info({ manufacturingJobId: job.id, printerId: job.printerId, taskId, plate: job.plate }, 'project_file sent')
   } catch (err) {
