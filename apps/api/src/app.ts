@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { splitList, type ApiConfig } from '@printforge/config'
 import { loggerOptions } from '@printforge/logger'
+import { startTracing } from '@printforge/tracing'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { AccessLog } from './lib/access-log.js'
 import auth from './plugins/app/auth.js'
@@ -16,6 +17,7 @@ import storage from './plugins/app/storage.js'
 import openapi from './plugins/external/openapi.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import securityHeaders, { SECURITY_HEADERS } from './plugins/external/security-headers.js'
+import tracingPlugin from './plugins/external/tracing.js'
 import underPressure from './plugins/external/under-pressure.js'
 import protectedRoutes from './routes/protected/index.js'
 import publicRoutes from './routes/public/index.js'
@@ -64,6 +66,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
 
   await app.register(config, { config: settings })
+  // Before any route, so every handler runs inside its request's span (plugins/external/tracing.ts).
+  const tracing = await startTracing({ endpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'printforge-api' })
+  if (tracing) await app.register(tracingPlugin, { tracing })
   await app.register(errors)
   await app.register(securityHeaders)
   await app.register(underPressure)
@@ -71,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(redis, { keyPrefix: options.redisKeyPrefix ?? 'pf:' })
   await app.register(metrics)
   await app.register(storage)
-  await app.register(queues, { prefix: options.queuePrefix ?? settings.QUEUE_PREFIX })
+  await app.register(queues, { prefix: options.queuePrefix ?? settings.QUEUE_PREFIX, telemetry: tracing?.bullmq })
   await app.register(auth)
   await app.register(rateLimit)
   await app.register(openapi)

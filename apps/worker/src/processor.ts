@@ -11,6 +11,13 @@ export interface JobContext {
   finalAttempt: boolean
   /** Aborted when the worker shuts down (or BullMQ cancels the job): stop and throw. */
   signal: AbortSignal
+  /** The API request that created the job, when the payload names one. */
+  requestId?: string
+  /**
+   * Bound to `{ jobId, job, requestId }`: every line about this job (the handler's and the printer
+   * code's it calls) goes through it, so one print is followable from its HTTP request.
+   */
+  log: Logger
 }
 
 export type Handler<N extends JobName> = (payload: JobPayload<N>, ctx: JobContext) => Promise<void>
@@ -56,30 +63,34 @@ export function createProcessor(queue: QueueName, handlers: Handlers, log: Logge
       throw new UnrecoverableError((err as Error).message)
     }
     const attempts = job.opts.attempts ?? 1
+    const requestId = 'requestId' in payload ? payload.requestId : undefined
+    const jobLog = log.child({ jobId: job.id, job: name, ...(requestId ? { requestId } : {}) })
     const ctx: JobContext = {
       jobId: String(job.id),
       attempt: job.attemptsMade + 1,
       finalAttempt: job.attemptsMade + 1 >= attempts,
       signal: signal ?? new AbortController().signal,
+      requestId,
+      log: jobLog,
     }
     const started = Date.now()
     const ended = (outcome: JobOutcome, error?: string) =>
       observe({ job: name, jobId: ctx.jobId, attempt: ctx.attempt, outcome, seconds: (Date.now() - started) / 1000, ...(error === undefined ? {} : { error }) })
-    log.debug({ jobId: job.id, job: name, attempt: ctx.attempt }, 'job started')
+    jobLog.debug({ attempt: ctx.attempt }, 'job started')
     try {
       await (handlers[name] as Handler<JobName>)(payload, ctx)
-      log.info({ jobId: job.id, job: name, ms: Date.now() - started }, 'job done')
+      jobLog.info({ ms: Date.now() - started }, 'job done')
       ended('completed')
     } catch (err) {
       if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON && token) {
         // Hand the job back untouched: it was interrupted, not failed, so no attempt is spent.
         await job.moveToWait(token)
-        log.warn({ jobId: job.id, job: name }, 'job handed back at shutdown')
+        jobLog.warn('job handed back at shutdown')
         ended('handed_back')
         throw new WaitingError()
       }
       const permanent = err instanceof PermanentJobError
-      log.warn({ jobId: job.id, job: name, attempt: ctx.attempt, err: (err as Error).message, permanent }, 'job attempt failed')
+      jobLog.warn({ attempt: ctx.attempt, err: (err as Error).message, permanent }, 'job attempt failed')
       const terminal = permanent || err instanceof UnrecoverableError || ctx.finalAttempt
       ended(terminal ? 'failed' : 'retry', (err as Error)?.message ?? String(err))
       throw permanent ? new UnrecoverableError((err as Error).message) : err

@@ -6,6 +6,7 @@ import { assertSafeAppRole, createDatabase } from '@printforge/db'
 import { QUEUES, type QueueName } from '@printforge/jobs'
 import { createLogger, type Logger } from '@printforge/logger'
 import { parsePrinterKeys } from '@printforge/printer-keys'
+import { startTracing, untraced } from '@printforge/tracing'
 import { createObjectStore, createS3Client } from '@printforge/storage'
 import type { Registry } from '@printforge/metrics'
 import { Queue, Worker } from 'bullmq'
@@ -71,7 +72,10 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     },
   })
   const redis = createWorkerRedis(config.REDIS_URL, 'printforge-worker')
-  const cleanups: Array<() => Promise<unknown>> = [() => database.close(), async () => redis.disconnect()]
+  // Off (null) unless OTEL_EXPORTER_OTLP_ENDPOINT is set; shut down last, after the queues' spans.
+  const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'printforge-worker' })
+  const telemetry = tracing ? { telemetry: tracing.bullmq } : {}
+  const cleanups: Array<() => Promise<unknown>> = [async () => tracing?.shutdown(), () => database.close(), async () => redis.disconnect()]
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => {})
   }
@@ -79,7 +83,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     await assertSafeAppRole(database.prisma)
     await assertNoEviction(redis)
     const store = createObjectStore(createS3Client({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, bucket: config.S3_BUCKET, accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }), config.S3_BUCKET)
-    const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<QueueName, Queue>
+    const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix, ...telemetry })])) as Record<QueueName, Queue>
     for (const q of Object.values(queues)) q.on('error', () => {})
     cleanups.push(() => Promise.all(Object.values(queues).map((q) => q.close())))
 
@@ -112,6 +116,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       db, store, log, keyring, extraCaPems, queues, config, timing, manager, follower, instruments,
       sweepMinAgeMs: options.sweepMinAgeMs ?? 60_000,
       hooks: options.hooks ?? {},
+      inSpan: tracing ? tracing.inSpan : untraced,
     })
     const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1 }
     const alertOnFailure = alertOnTerminalFailure(log)
@@ -122,7 +127,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     const consumed = options.queues ?? (manager ? configured : configured.filter((q) => q !== 'prints'))
     const workers = consumed.map((q) => {
       const worker = new Worker(q, createProcessor(q, handlers, log, observeJob), {
-        connection: redis, prefix, concurrency: concurrency[q],
+        // telemetry: each job runs in a consumer span whose parent is the context the job carries.
+        connection: redis, prefix, concurrency: concurrency[q], ...telemetry,
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
       })

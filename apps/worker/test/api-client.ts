@@ -7,15 +7,23 @@ import { ApiEnvSchema, loadConfig, refineApiConfig } from '@printforge/config'
 import { testEnvironment } from '@printforge/devstack'
 import type { WorkerTestEnv } from './helper.ts'
 
-export async function startApi(env: WorkerTestEnv) {
+export interface StartApiOptions {
+  /** Extra settings (LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT…), as the environment would give them. */
+  env?: Record<string, string>
+  /** Where the API's log lines go (default: LOG_LEVEL silent, nowhere). */
+  logStream?: NodeJS.WritableStream
+}
+
+export async function startApi(env: WorkerTestEnv, options: StartApiOptions = {}) {
   const s3 = testEnvironment().s3
   const secret = randomBytes(32).toString('base64url')
   const config = loadConfig(ApiEnvSchema, {
     NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: env.database.appUrl, REDIS_URL: env.config.REDIS_URL,
     S3_ENDPOINT: s3.endpoint, S3_BUCKET: env.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET: secret, PRINTER_KEYS: env.config.PRINTER_KEYS,
+    ...options.env,
   }, refineApiConfig)
-  const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:` })
+  const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:`, ...(options.logStream ? { logStream: options.logStream } : {}) })
   await app.ready()
   after(() => app.close())
   /** An HS256 Medusa token (customer, or `user` for staff), signed by hand (no JWT library needed for a test). */

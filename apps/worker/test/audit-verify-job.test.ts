@@ -27,7 +27,7 @@ after(async () => {
   await database?.drop()
 })
 
-const context = (finalAttempt: boolean): JobContext => ({ jobId: 'v', attempt: finalAttempt ? 3 : 1, finalAttempt, signal: new AbortController().signal })
+const context = (finalAttempt: boolean): JobContext => ({ jobId: 'v', attempt: finalAttempt ? 3 : 1, finalAttempt, signal: new AbortController().signal, log: pino({ level: 'silent' }) })
 
 function capture() {
   const lines: { alert?: string; level: number; msg: string; throughId?: string; firstBrokenId?: string }[] = []

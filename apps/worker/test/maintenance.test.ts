@@ -14,7 +14,7 @@ import { assertAuditVerifies, createPrintJob, createScanJob, silent, useWorkerEn
 import { gpsJpeg } from './images.ts'
 
 const env = useWorkerEnv()
-const ctx = { jobId: 'm', attempt: 1, finalAttempt: false, signal: new AbortController().signal }
+const ctx = { jobId: 'm', attempt: 1, finalAttempt: false, signal: new AbortController().signal, log: silent }
 const DAY = 86_400_000
 
 test('the sweep re-enqueues waiting rows without a live queue job, once', async () => {

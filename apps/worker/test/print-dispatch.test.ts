@@ -130,7 +130,7 @@ test('a restarted attempt never resends: it confirms from the printer task id, o
     db: env.db, store: env.store, keyring: env.keyring, extraCaPems: [printers.farm.caPem], log: silent, manager,
     readyTimeoutMs: 5_000, confirmTimeoutMs: 1_500, onPrinting: () => {},
   })
-  const ctx = { jobId: 'x', attempt: 5, finalAttempt: true, signal: new AbortController().signal }
+  const ctx = { jobId: 'x', attempt: 5, finalAttempt: true, signal: new AbortController().signal, log: silent }
   const asIfSent = async (taskId: number) => {
     const id = await createPrintJob(env, { printerId: ids[0] }, false)
     await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.manufacturingJob.update({ where: { id }, data: { status: 'starting', taskId } }))

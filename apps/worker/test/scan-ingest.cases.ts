@@ -17,7 +17,7 @@ import { assertAuditVerifies, createScanJob, scanJob, silent, useWorker, useWork
 import { gpsJpeg, hasGpsTag, pngBomb, truncatedJpeg } from './images.ts'
 import { cameraJpeg, PLANTED, polyglotTrailer } from './sanitize-images.ts'
 
-const ctx = { jobId: 't', attempt: 1, finalAttempt: false, signal: new AbortController().signal }
+const ctx = { jobId: 't', attempt: 1, finalAttempt: false, signal: new AbortController().signal, log: silent }
 
 /** `overrides` empty: the worker's defaults, as deployed. */
 export function scanIngestCases(overrides: Partial<WorkerConfig>): void {

@@ -3,6 +3,7 @@
 // writes these tables' status columns or touches a sealed access code directly.
 export { SYSTEM_ACTOR, type Actor, type RequestMeta } from './actor.js'
 export * from './idempotency.js'
+export { creatingRequestId, type CorrelatedTarget } from './correlation.js'
 
 export * from './manufacturing/states.js'
 export { movePrintJob, applyPrintMove, failPrintJob, type PrintTransition, type MoveResult } from './manufacturing/transition.js'

@@ -1,6 +1,12 @@
 import { Type, type Static } from 'typebox'
 
 const Uuid = Type.String({ format: 'uuid' })
+/**
+ * The id of the HTTP request that created the work (the API's ids are random UUIDs): the worker
+ * binds it to every log line and audit row of the job. Optional: a job re-enqueued by the sweep
+ * carries the creating request's id only when its creation audit row still names one.
+ */
+const RequestId = Type.Optional(Uuid)
 const retry = (attempts: number, delayMs: number) =>
   ({
     attempts,
@@ -33,13 +39,13 @@ export const catalog = {
     queue: 'scans',
     onEnqueueFailure: 'sweep',
     options: retry(8, 2_000),
-    payload: Type.Object({ scanJobId: Uuid }, { additionalProperties: false }),
+    payload: Type.Object({ scanJobId: Uuid, requestId: RequestId }, { additionalProperties: false }),
   },
   'print.dispatch': {
     queue: 'prints',
     onEnqueueFailure: 'sweep',
     options: retry(5, 5_000),
-    payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
+    payload: Type.Object({ manufacturingJobId: Uuid, requestId: RequestId }, { additionalProperties: false }),
   },
   /** An operator's command for a printer (docs/product.md §4.4); the worker holding its session sends it. */
   'printer.command': {
@@ -68,7 +74,7 @@ export const catalog = {
     queue: 'prints',
     onEnqueueFailure: 'sweep',
     options: retry(5, 2_000),
-    payload: Type.Object({ manufacturingJobId: Uuid }, { additionalProperties: false }),
+    payload: Type.Object({ manufacturingJobId: Uuid, requestId: RequestId }, { additionalProperties: false }),
   },
   /** Re-enqueues queued rows without a queue entry; un-sticks rows whose worker died. */
   'maintenance.sweep': {
@@ -104,4 +110,9 @@ export type JobPayload<N extends JobName> = Static<Catalog[N]['payload']>
 export function jobIdFor(name: JobName, key: string): string {
   if (key.includes(':')) throw new Error(`job key must not contain ':' (${key})`)
   return `${name}-${key}`
+}
+
+/** `{ requestId }` for a payload when there is one (an absent id stays absent, never `undefined`). */
+export function withRequestId(requestId: string | undefined): { requestId?: string } {
+  return requestId ? { requestId } : {}
 }

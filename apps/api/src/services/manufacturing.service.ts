@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { withTx, type Database, type Prisma } from '@printforge/db'
 import { cancelPrintJob, createIdempotently, createPrintJob, findReplay } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
+import { withRequestId } from '@printforge/jobs'
 import { modelKey, type WatchedStore } from '@printforge/storage'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
@@ -72,7 +73,7 @@ export function createManufacturingService(deps: {
         }, auditActor(p), meta)
         return { response: { statusCode: 202, body: { manufacturingJob: created } }, result: id }
       })
-      if (outcome.created) await deps.enqueue('print.dispatch', { manufacturingJobId: id }, id)
+      if (outcome.created) await deps.enqueue('print.dispatch', { manufacturingJobId: id, ...withRequestId(meta.requestId) }, id)
       else await store.deleteKeys([modelKey(id)])
       return outcome.response
     } catch (err) {
@@ -125,7 +126,7 @@ export function createManufacturingService(deps: {
      */
     async cancel(p: Principal, id: string, meta: RequestMeta) {
       const { status, stopPrint } = await withTx(db.prisma, dbContextOf(p), (tx) => cancelPrintJob(tx, id, auditActor(p), meta))
-      if (stopPrint) await deps.enqueue('print.cancel', { manufacturingJobId: id }, id)
+      if (stopPrint) await deps.enqueue('print.cancel', { manufacturingJobId: id, ...withRequestId(meta.requestId) }, id)
       return { id, status }
     },
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { drainDeletions, recordUploadIntent, withTx, type Database, type Tx } from '@printforge/db'
 import { createIdempotently, createScanJob, hasIdempotencyKey } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
+import { withRequestId } from '@printforge/jobs'
 import { quarantinePrefix, type WatchedStore } from '@printforge/storage'
 import type { IngestedUpload } from '../lib/upload/ingest.js'
 import type { Principal } from '../lib/principal.js'
@@ -96,7 +97,7 @@ export function createScanUploadService(deps: ScanUploadDeps) {
         const replaying = request.key ? await hasIdempotencyKey(db.prisma, context(p), p.actorId, request.key) : false
         const upload = await request.read(jobId, { storeObjects: !replaying })
         const outcome = await commit(p, jobId, upload, request.key, meta)
-        if (outcome.created) await deps.enqueue('scan.ingest', { scanJobId: jobId }, jobId)
+        if (outcome.created) await deps.enqueue('scan.ingest', { scanJobId: jobId, ...withRequestId(meta.requestId) }, jobId)
         else await abandon(jobId)
         return outcome.response
       } catch (err) {

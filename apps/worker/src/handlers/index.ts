@@ -5,6 +5,7 @@ import type { Db } from '@printforge/db'
 import type { QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
+import type { InSpan } from '@printforge/tracing'
 import type { ObjectStore } from '@printforge/storage'
 import type { Queue } from 'bullmq'
 import type { ClaimHooks } from '@printforge/domain'
@@ -44,6 +45,8 @@ export interface HandlerDeps {
   instruments: WorkerInstruments
   sweepMinAgeMs: number
   hooks: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
+  /** A span around each printer command when tracing is on. */
+  inSpan: InSpan
 }
 
 export function buildHandlers(d: HandlerDeps): Handlers {
@@ -56,11 +59,11 @@ export function buildHandlers(d: HandlerDeps): Handlers {
         'print.dispatch': createPrintDispatch({
           db: d.db, store: d.store, keyring: d.keyring, extraCaPems: d.extraCaPems, log: d.log, manager,
           readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs,
-          onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend,
+          onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend, inSpan: d.inSpan,
           commands: instruments.commands, ftps: instruments.ftps, dispatchStart: instruments.latency.dispatchStart,
         }),
-        'print.cancel': createPrintCancel({ db: d.db, manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs, commands: instruments.commands }),
-        'printer.command': createPrinterCommand({ manager, log: d.log, readyTimeoutMs: d.timing.readyTimeoutMs, commands: instruments.commands }),
+        'print.cancel': createPrintCancel({ db: d.db, manager, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs, commands: instruments.commands }),
+        'printer.command': createPrinterCommand({ manager, readyTimeoutMs: d.timing.readyTimeoutMs, inSpan: d.inSpan, commands: instruments.commands }),
       }
     : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
   return {

@@ -6,8 +6,8 @@
 // 2. drains the deletion outbox: objects of deleted or cancelled rows that storage did not remove
 //    at the time (it was down, or the process died right after the commit).
 import { drainDeletions, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { countPrintRequeue, countScanRequeue, printJobsAwaitingDispatch, scanJobsAwaitingIngest } from '@printforge/domain'
-import { hasLiveJob, requeueMissing, type QueueName } from '@printforge/jobs'
+import { countPrintRequeue, countScanRequeue, creatingRequestId, printJobsAwaitingDispatch, scanJobsAwaitingIngest, type CorrelatedTarget } from '@printforge/domain'
+import { hasLiveJob, requeueMissing, withRequestId, type QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
 import type { ObjectStore } from '@printforge/storage'
 import type { Queue } from 'bullmq'
@@ -56,7 +56,7 @@ async function requeueStuck(deps: SweepDeps) {
     if (await hasLiveJob(deps.queues, 'scan.ingest', id)) continue
     if (requeues >= MAX_REQUEUES) {
       if (await giveUp(deps, id, `re-enqueued ${requeues} times without finishing`)) gaveUp++
-    } else if (await requeueMissing(deps.queues, 'scan.ingest', { scanJobId: id }, id)) {
+    } else if (await requeueMissing(deps.queues, 'scan.ingest', { scanJobId: id, ...(await requestOf(deps.db, 'scan_job', id)) }, id)) {
       await countRequeue(deps.db, 'scan', id)
       requeued++
     }
@@ -66,7 +66,7 @@ async function requeueStuck(deps: SweepDeps) {
     if (requeues >= MAX_REQUEUES) {
       const reason = `Dispatch was re-enqueued ${requeues} times without finishing.`
       if (await failJob(deps.db, id, 'RETRIES_EXHAUSTED', reason, {}, 'failDispatch')) gaveUp++
-    } else if (await requeueMissing(deps.queues, 'print.dispatch', { manufacturingJobId: id }, id)) {
+    } else if (await requeueMissing(deps.queues, 'print.dispatch', { manufacturingJobId: id, ...(await requestOf(deps.db, 'manufacturing_job', id)) }, id)) {
       await countRequeue(deps.db, 'print', id)
       requeued++
     }
@@ -74,6 +74,19 @@ async function requeueStuck(deps: SweepDeps) {
   if (requeued > 0) deps.log.warn({ requeued }, 'sweep re-enqueued rows that had no live queue job')
   if (gaveUp > 0) deps.log.error({ gaveUp, maxRequeues: MAX_REQUEUES }, 'sweep failed jobs that kept failing')
 }
+
+/**
+ * A re-enqueued job has no request of its own; it carries the id of the request that created the
+ * row, read from the row's creation audit row (committed with the row, one indexed lookup, and
+ * only for the rare row that lost its queue job), so its worker lines still follow that request.
+ */
+async function requestOf(db: Db, target: CorrelatedTarget, id: string): Promise<{ requestId?: string }> {
+  const requestId = await withTx(db, SYSTEM_CONTEXT, (tx) => creatingRequestId(tx, target, id))
+  // The payload takes a UUID only; an id of another shape (a row created outside the API) is left out.
+  return withRequestId(requestId && UUID.test(requestId) ? requestId : undefined)
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function countRequeue(db: Db, kind: 'scan' | 'print', id: string) {
   return withTx(db, SYSTEM_CONTEXT, (tx) => (kind === 'scan' ? countScanRequeue(tx, id) : countPrintRequeue(tx, id)))

@@ -4,7 +4,6 @@
 import { BUSY_STATES } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import { cancelledPrintToStop } from '@printforge/domain'
-import type { Logger } from '@printforge/logger'
 import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
 import type { Handler } from '../processor.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
@@ -12,7 +11,6 @@ import { isReady, type PrinterManager } from '../printers/manager.js'
 export interface CancelDeps {
   db: Db
   manager: PrinterManager
-  log: Logger
   readyTimeoutMs: number
   confirmTimeoutMs: number
   commands?: CommandMetrics
@@ -27,7 +25,7 @@ export function createPrintCancel(deps: CancelDeps): Handler<'print.cancel'> {
     const running = () => printer.session.status.taskId === ours && BUSY_STATES.has(printer.session.status.gcodeState ?? '')
     if (!running()) return
     await trackCommand(deps.commands, 'stop', () => printer.session.stop())
-    deps.log.info({ manufacturingJobId, printerId: job.printerId }, 'stop sent for a cancelled print')
+    ctx.log.info({ manufacturingJobId, printerId: job.printerId }, 'stop sent for a cancelled print')
     await deps.manager.waitFor(job.printerId, (p) => isReady(p) && !(p.session.status.taskId === ours && BUSY_STATES.has(p.session.status.gcodeState ?? '')), deps.confirmTimeoutMs, ctx.signal)
   }
 }

@@ -22,8 +22,10 @@ type JobRow = DispatchJob
 
 const loadJob = (db: Db, id: string) => withTx(db, SYSTEM_CONTEXT, (tx) => loadPrintJobForDispatch(tx, id))
 
-export function createPrintDispatch(deps: DispatchDeps): Handler<'print.dispatch'> {
+export function createPrintDispatch(shared: DispatchDeps): Handler<'print.dispatch'> {
   return async ({ manufacturingJobId }, ctx) => {
+    // Everything below (upload, project_file, confirmation) logs through the job's logger.
+    const deps: DispatchDeps = { ...shared, log: ctx.log }
     const job = await loadJob(deps.db, manufacturingJobId)
     if (!job) return
     try {
@@ -130,7 +132,10 @@ function assertSendable(printer: ManagedPrinter): void {
 /** true when claimed; false when the job moved on; throws (retry) when another job holds it. */
 async function claim(deps: DispatchDeps, jobId: string, printer: ManagedPrinter): Promise<boolean> {
   const result = await claimFor(deps.db, jobId, printer.info.id, deps.claimHooks)
-  if (result === 'claimed') return true
+  if (result === 'claimed') {
+    deps.log.info({ manufacturingJobId: jobId, printerId: printer.info.id }, 'printer claimed')
+    return true
+  }
   if (result === 'job_moved') return false
   throw new RetryableDispatchError(result === 'printer_missing' ? 'PRINTER_REMOVED' : 'PRINTER_BUSY', `printer ${printer.info.name} is ${result.replace(/_/g, ' ')}`)
 }

@@ -1,7 +1,7 @@
 // printer.command (docs/product.md §4.4): an operator's command, sent through this worker's session. The
 // API audits `printer.controlled`; one attempt only, since resending a pause or stop later could
 // act on a different print than the operator saw.
-import type { Logger } from '@printforge/logger'
+import type { InSpan } from '@printforge/tracing'
 import { trackCommand, type CommandMetrics, type PrinterCommand } from '../metrics/commands.js'
 import type { Handler } from '../processor.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
@@ -9,20 +9,21 @@ import { PermanentJobError } from '../processor.js'
 
 export interface CommandDeps {
   manager: PrinterManager
-  log: Logger
   readyTimeoutMs: number
   commands?: CommandMetrics
+  /** The span around the command when tracing is on. */
+  inSpan: InSpan
 }
 
 /** The operator's command as a metric label (both light commands are `light`). */
 const LABEL: Record<string, PrinterCommand> = { pause: 'pause', resume: 'resume', stop: 'stop', light_on: 'light', light_off: 'light', refresh: 'refresh' }
 
 export function createPrinterCommand(deps: CommandDeps): Handler<'printer.command'> {
-  return async ({ printerId, command, requestId }, ctx) => {
+  return async ({ printerId, command }, ctx) => {
     if (!deps.manager.get(printerId)) await deps.manager.sync()
     if (!deps.manager.get(printerId)) throw new PermanentJobError(`printer ${printerId} is not registered`)
     const { session } = await deps.manager.waitFor(printerId, isReady, deps.readyTimeoutMs, ctx.signal)
-    await trackCommand(deps.commands, LABEL[command] ?? 'refresh', async () => {
+    const send = () => trackCommand(deps.commands, LABEL[command] ?? 'refresh', async () => {
       switch (command) {
         case 'pause': await session.pause(); break
         case 'resume': await session.resume(); break
@@ -32,6 +33,8 @@ export function createPrinterCommand(deps: CommandDeps): Handler<'printer.comman
         case 'refresh': await session.pushall(); break
       }
     })
-    deps.log.info({ printerId, command, requestId }, 'printer command sent')
+    await deps.inSpan(`printer ${command}`, { 'printforge.printer_id': printerId }, send)
+    // requestId is bound to ctx.log by the processor.
+    ctx.log.info({ printerId, command }, 'printer command sent')
   }
 }

@@ -10,8 +10,10 @@ import { ingestImage } from '../scans/store-image.js'
 
 export type { ScanDeps }
 
-export function createScanIngest(deps: ScanDeps): Handler<'scan.ingest'> {
+export function createScanIngest(shared: ScanDeps): Handler<'scan.ingest'> {
   return async ({ scanJobId }, ctx) => {
+    // Every line below (images rejected, uploads discarded, giving up) logs through the job's logger.
+    const deps: ScanDeps = { ...shared, log: ctx.log }
     const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) => loadScanJobForIngest(tx, scanJobId))
     // Deleted: the delete's outbox removes every object the job had.
     if (!job) return

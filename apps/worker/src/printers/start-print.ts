@@ -6,6 +6,7 @@ import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
 import type { Histogram } from '@printforge/metrics'
+import { untraced, type InSpan } from '@printforge/tracing'
 import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
 import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
 import { failJob, move } from './job-moves.js'
@@ -33,6 +34,8 @@ export interface StartDeps {
   /** printforge_printer_commands_total and printforge_dispatch_start_latency_seconds, when measured. */
   commands?: CommandMetrics
   dispatchStart?: Histogram
+  /** The span around project_file when tracing is on (the job's consumer span is its parent). */
+  inSpan?: InSpan
 }
 
 /** Retry later: nothing was sent (or what was sent is not confirmed yet). */
@@ -59,7 +62,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
   const committedAt = Date.now()
   await deps.beforeSend?.(job.id)
   try {
-    await trackCommand(deps.commands, 'print', () => printer.session.startProjectFile({
+    const send = () => trackCommand(deps.commands, 'print', () => printer.session.startProjectFile({
       remotePath,
       taskId,
       plate: job.plate,
@@ -69,6 +72,9 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
       bedLeveling: job.bedLeveling,
       timelapse: job.timelapse,
     }))
+    await (deps.inSpan ?? untraced)('printer project_file', { 'printforge.printer_id': job.printerId, 'printforge.manufacturing_job_id': job.id, 'printforge.task_id': taskId }, send)
+    // The line that ties the printer command to the job (and, through the job's logger, to its request).
+    deps.log.info({ manufacturingJobId: job.id, printerId: job.printerId, taskId, plate: job.plate }, 'project_file sent')
   } catch (err) {
     if (!(err instanceof BambuCommandError)) throw err
     if (NOT_SENT.has(err.code)) {
@@ -107,6 +113,7 @@ export async function confirmStart(deps: StartDeps, jobId: string, printerId: st
   const moved = await move(deps.db, 'confirmStart', { jobId, data: { startedAt: new Date() }, details: { printerId, taskId } })
   if (moved) {
     if (committedAt !== undefined) deps.dispatchStart?.observe((Date.now() - committedAt) / 1000)
+    deps.log.info({ manufacturingJobId: jobId, printerId, taskId }, 'print started')
     deps.onPrinting(printerId)
     return
   }

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import type { ConfigProblem } from '../load.js'
 import { Secret } from '../secret.js'
-import { commonEnv, databaseEnv, metricsEnv, redisEnv, storageEnv } from './common.js'
+import { commonEnv, databaseEnv, metricsEnv, redisEnv, storageEnv, tracingEnv } from './common.js'
 
 /** The API process (docs/product.md §2, §3, §11). */
 export const ApiEnvSchema = Type.Object({
@@ -10,6 +10,7 @@ export const ApiEnvSchema = Type.Object({
   ...redisEnv,
   ...storageEnv,
   ...metricsEnv(9464),
+  ...tracingEnv,
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   API_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8000 }),
   /** Exact origins, comma-separated. No wildcard, no `null` (checked in refineApiConfig). */

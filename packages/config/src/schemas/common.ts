@@ -56,3 +56,12 @@ export const metricsEnv = (defaultPort: number) => ({
   METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort }),
   METRICS_TOKEN: Type.Optional(Secret('value', { description: 'bearer token Prometheus sends to the metrics port' })),
 })
+
+/**
+ * Optional tracing (docs/observability.md, "Following one print"): OpenTelemetry spans exported
+ * over OTLP/HTTP to this collector (e.g. http://otel-collector:4318). Unset: nothing of
+ * OpenTelemetry is loaded. The standard variable name, so a collector's docs apply as written.
+ */
+export const tracingEnv = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', description: 'OTLP/HTTP collector URL; traces go to <url>/v1/traces' })),
+}

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Secret } from '../secret.js'
-import { commonEnv, databaseEnv, metricsEnv, redisEnv, storageEnv } from './common.js'
+import { commonEnv, databaseEnv, metricsEnv, redisEnv, storageEnv, tracingEnv } from './common.js'
 
 /** The worker process (docs/product.md §6). */
 export const WorkerEnvSchema = Type.Object({
@@ -9,6 +9,7 @@ export const WorkerEnvSchema = Type.Object({
   ...redisEnv,
   ...storageEnv,
   ...metricsEnv(9465),
+  ...tracingEnv,
   /** AES-256-GCM keys for printer access codes: `id:base64(32 bytes)`, comma-separated, newest first. */
   PRINTER_KEYS: Secret('key-list'),
   /** Extra CA (PEM file path) trusted for printer TLS besides Bambu's own CAs: the virtual printers' test CA. */

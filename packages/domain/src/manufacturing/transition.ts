@@ -4,6 +4,7 @@
 import { writeAudit, type AuditAction, type Prisma, type Tx } from '@printforge/db'
 import type { Actor, RequestMeta } from '../actor.js'
 import { SYSTEM_ACTOR } from '../actor.js'
+import { systemMeta } from '../correlation.js'
 import { canMove, PRINT_MOVES, type PrintMove, type PrintStatus } from './states.js'
 
 export interface PrintTransition {
@@ -48,8 +49,11 @@ export async function movePrintJob(tx: Tx, t: PrintTransition): Promise<MoveResu
   const details = (t.details ?? {}) as Prisma.InputJsonObject
   await tx.manufacturingJobEvent.create({ data: { jobId: t.jobId, fromStatus: row.status, toStatus: t.to, details }, select: { id: true } })
   if (t.audit) {
+    // A move made by a request names that request; the worker's and the print follower's moves
+    // (no request of their own) name the request that created the job.
+    const meta = t.meta ?? (t.by ? {} : await systemMeta(tx, 'manufacturing_job', t.jobId))
     await writeAudit(tx, {
-      ...(t.by ?? SYSTEM_ACTOR), ...t.meta,
+      ...(t.by ?? SYSTEM_ACTOR), ...meta,
       action: t.audit, targetType: 'manufacturing_job', targetId: t.jobId, details: { from: row.status, to: t.to, ...t.details },
     })
   }

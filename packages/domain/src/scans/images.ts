@@ -7,6 +7,7 @@
 //   this one stored and leaves it.
 import { writeAudit, type Tx } from '@printforge/db'
 import { SYSTEM_ACTOR } from '../actor.js'
+import { systemMeta } from '../correlation.js'
 import { IMAGE_PENDING, SCAN_BUSY, type ImageStatus, type ScanStatus } from './states.js'
 
 /** 'gone': the job left `processing` (cancelled, deleted); 'done': another attempt finished the image. */
@@ -27,13 +28,13 @@ export async function markImageStored(
   stored: { storageKey: string; sha256: string; bytes: number; width: number; height: number },
 ): Promise<void> {
   await tx.scanImage.update({ where: { id: imageId }, data: { ...stored, status: 'stored', failureReason: null }, select: { id: true } })
-  await writeAudit(tx, { ...SYSTEM_ACTOR, action: 'scan.stored', targetType: 'scan_image', targetId: imageId, details: { jobId, bytes: stored.bytes, sha256: stored.sha256 } })
+  await writeAudit(tx, { ...SYSTEM_ACTOR, ...(await systemMeta(tx, 'scan_job', jobId)), action: 'scan.stored', targetType: 'scan_image', targetId: imageId, details: { jobId, bytes: stored.bytes, sha256: stored.sha256 } })
 }
 
 /** quarantined → failed with the reason, audited; false when another attempt got there first. */
 export async function failImage(tx: Tx, jobId: string, imageId: string, reason: string): Promise<boolean> {
   const { count } = await tx.scanImage.updateMany({ where: { id: imageId, status: IMAGE_PENDING }, data: { status: 'failed', failureReason: reason.slice(0, 500) } })
-  if (count === 1) await writeAudit(tx, { ...SYSTEM_ACTOR, action: 'scan.failed', targetType: 'scan_image', targetId: imageId, details: { jobId, reason } })
+  if (count === 1) await writeAudit(tx, { ...SYSTEM_ACTOR, ...(await systemMeta(tx, 'scan_job', jobId)), action: 'scan.failed', targetType: 'scan_image', targetId: imageId, details: { jobId, reason } })
   return count === 1
 }
 

@@ -1,5 +1,5 @@
 import { enqueueAfterCommit, QUEUES, type JobName, type JobPayload, type QueueMap } from '@printforge/jobs'
-import { Queue } from 'bullmq'
+import { Queue, type Telemetry } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -15,13 +15,14 @@ declare module 'fastify' {
 
 /** BullMQ producers on the fail-fast connection, with the prefix shared with the worker. */
 export default fp(
-  async (app: FastifyInstance, options: { prefix: string }) => {
-    const { prefix } = options
+  async (app: FastifyInstance, options: { prefix: string; telemetry?: Telemetry | undefined }) => {
+    const { prefix, telemetry } = options
     const raw = Object.fromEntries(
       // skipVersionCheck: BullMQ's INFO at init would, if it timed out once (a slow reply on a
       // loaded box), leave the Queue's connection promise rejected for the life of the process:
       // every enqueue would fail until a restart. The worker checks the server on its own connection.
-      QUEUES.map((name) => [name, new Queue(name, { connection: app.redis.queue, prefix, skipVersionCheck: true })]),
+      // telemetry (tracing on): each job carries the W3C context of the request that added it.
+      QUEUES.map((name) => [name, new Queue(name, { connection: app.redis.queue, prefix, skipVersionCheck: true, ...(telemetry ? { telemetry } : {}) })]),
     ) as Record<(typeof QUEUES)[number], Queue>
     for (const queue of Object.values(raw)) queue.on('error', () => {})
     app.decorate('queues', {
