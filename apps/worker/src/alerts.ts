@@ -17,8 +17,8 @@ export const ALERTS = {
 
 /** The processor's observer half that logs terminal failures: one error line per failed job. */
 export function alertOnTerminalFailure(log: Logger): (attempt: JobAttempt) => void {
-  return ({ outcome, job, jobId, attempt, error }) => {
+  return ({ outcome, job, jobId, attempt, error, requestId }) => {
     if (outcome !== 'failed') return
-    log.error({ alert: ALERTS.jobFailed, job, jobId, attempt, err: error }, 'ALERT: job failed terminally')
+    log.error({ alert: ALERTS.jobFailed, job, jobId, ...(requestId ? { requestId } : {}), attempt, err: error }, 'ALERT: job failed terminally')
   }
 }

@@ -38,6 +38,8 @@ export interface JobAttempt {
   seconds: number
   /** The failure's message, when it failed (for logs only; never a metric label). */
   error?: string
+  /** The request that created the job, when it carries one (for logs only; never a metric label). */
+  requestId?: string
 }
 
 /** The reason passed to `cancelAllJobs` at shutdown: such jobs go back to the queue, attempt unspent. */
@@ -75,7 +77,7 @@ export function createProcessor(queue: QueueName, handlers: Handlers, log: Logge
     }
     const started = Date.now()
     const ended = (outcome: JobOutcome, error?: string) =>
-      observe({ job: name, jobId: ctx.jobId, attempt: ctx.attempt, outcome, seconds: (Date.now() - started) / 1000, ...(error === undefined ? {} : { error }) })
+      observe({ job: name, jobId: ctx.jobId, attempt: ctx.attempt, outcome, seconds: (Date.now() - started) / 1000, ...(error === undefined ? {} : { error }), ...(requestId ? { requestId } : {}) })
     jobLog.debug({ attempt: ctx.attempt }, 'job started')
     try {
       await (handlers[name] as Handler<JobName>)(payload, ctx)
