@@ -36,12 +36,12 @@ export function watchRedis(redis: Redis, log: Logger, onReconnect: () => Promise
   const onClose = () => {
     if (down) return
     down = true
-    log.warn('Redis connection lost: running jobs go on, new ones wait; reconnecting')
+    log.warn({ alert: 'redis_unavailable' }, 'Redis connection lost: running jobs go on, new ones wait; reconnecting')
   }
   const onReady = () => {
     if (!down) return
     down = false
-    log.info('Redis connection back')
+    log.info({ alert: 'redis_recovered' }, 'Redis connection back')
     onReconnect().catch((err: Error) => log.error({ err: err.message }, 'after the Redis reconnect'))
   }
   redis.on('close', onClose)

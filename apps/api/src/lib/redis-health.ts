@@ -29,7 +29,7 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     if (!up) return
     up = false
     outage = true
-    log.warn({ redis: name, reason }, `Redis (${name}) unreachable: writes answer 503, reads are not rate-limited, enqueues wait for the worker's sweep`)
+    log.warn({ alert: 'redis_unavailable', redis: name, reason }, `Redis (${name}) unreachable: writes answer 503, reads are not rate-limited, enqueues wait for the worker's sweep`)
     probe ??= setInterval(() => {
       client.ping().then(() => markUp(), () => {})
     }, 1_000).unref()
@@ -40,7 +40,7 @@ export function trackRedisHealth(client: Redis, name: string, log: Logger): Redi
     probe = undefined
     if (up) return
     up = true
-    if (outage) log.info({ redis: name }, `Redis (${name}) is reachable again`)
+    if (outage) log.info({ alert: 'redis_recovered', redis: name }, `Redis (${name}) is reachable again`)
     outage = false
   }
   // Timeouts can also mean our own event loop was blocked (a busy boot compiling schemas): the
