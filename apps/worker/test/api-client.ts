@@ -21,6 +21,10 @@ export async function startApi(env: WorkerTestEnv, options: StartApiOptions = {}
     NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: env.database.appUrl, REDIS_URL: env.config.REDIS_URL,
     S3_ENDPOINT: s3.endpoint, S3_BUCKET: env.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     ALLOWED_ORIGINS: 'https://shop.example.com', JWT_SECRET: secret, PRINTER_KEYS: env.config.PRINTER_KEYS,
+    // This API shares its event loop with the worker, the virtual printers and the test: on a loaded
+    // two-core machine a second without a tick made under-pressure shed the test's own requests
+    // (503 "overloaded"). Off here, as in apps/api's in-process tests; under-pressure.test.ts proves it.
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...options.env,
   }, refineApiConfig)
   const app = await buildApp({ config, queuePrefix: env.prefix, redisKeyPrefix: `${env.prefix}:`, ...(options.logStream ? { logStream: options.logStream } : {}) })
