@@ -35,7 +35,10 @@ export const isSerializationFailure = (err: unknown) =>
  * the net that keeps one that slipped through a 400 rather than a 500.
  */
 export const isInvalidInput = (err: unknown) => sqlState(err)?.startsWith('22') === true
-const UNAVAILABLE_STATES = new Set(['57P01', '57P03', '53300', '08006', '08001'])
+// 57P01 admin shutdown, 57P02 crash shutdown (every other session, when one backend crashes and the
+// server resets), 57P03 cannot connect now (starting up, recovering), 53300 too many connections,
+// 08006/08001 connection failure.
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '08006', '08001'])
 // P2028: a transaction could not start (or finish) in its time: the pool or the server is stuck.
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1017', 'P2024', 'P2028', 'DATABASE_UNAVAILABLE'])
 const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|is not queryable|timeout exceeded when trying to connect|database unavailable|ConnectionClosed|DatabaseNotReachable|SocketTimeout/i
