@@ -112,12 +112,13 @@ const rotating = () => ({
 const line = (label: string, r: Result, target = '') =>
   console.log(`${label.padEnd(44)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   non-2xx ${r.non2xx}  ${target}`)
 
-// Every run starts with fresh rate-limit windows (ours: pf-rl:*, the seed's limits: LIMITER/*): the
+// Every run starts with fresh rate-limit windows (ours: pf:pf-rl:*, the seed's limits: LIMITER/*): the
 // rounds put ~50 s of traffic from the same 500 actors into each minute, which would otherwise
 // reach 100/min per actor and measure 429s instead of reads.
 const limits = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
 async function resetRateLimits() {
-  for (const pattern of ['pf-rl:*', 'LIMITER*']) {
+  // Ours live under the API's Redis key prefix (`pf:`, plugins/app/redis.ts): SCAN matches whole keys.
+  for (const pattern of ['pf:pf-rl:*', 'LIMITER*']) {
     for await (const keys of limits.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) {
       if (keys.length > 0) await limits.del(...keys)
     }
