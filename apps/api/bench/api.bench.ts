@@ -171,7 +171,10 @@ for (const p of [peers.ours, peers.oursNoMetrics, peers.baseline, peers.seedOne,
 const postgres = serverOn('postgres', env.postgresPort)
 const samples = new Map<Peer, Sample[]>()
 for (let round = 0; round < rounds; round++) {
-  for (const p of Object.values(peers)) {
+  // Every other round in reverse: no peer always runs right after the same neighbour (a machine's
+  // state after a heavy run, Redis or PostgreSQL still busy, would otherwise always favour one).
+  const order = round % 2 === 0 ? Object.values(peers) : Object.values(peers).reverse()
+  for (const p of order) {
     await resetRateLimits()
     samples.set(p, [...(samples.get(p) ?? []), await measure(p, postgres, redis.process.pid!)])
   }
