@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { ImageRejected, MAX_INPUT_PIXELS } from '../src/scans/image.ts'
+import { rejectionReason } from '../src/metrics/scans.ts'
 import { readOrientation } from '../src/scans/sanitize/exif-orientation.ts'
 import { sanitizeImage } from '../src/scans/sanitize/index.ts'
 import { filterJpeg } from '../src/scans/sanitize/jpeg.ts'
@@ -18,6 +19,9 @@ const rejects = (input: Buffer, reason: RegExp) =>
   assert.rejects(lossless(input), (err: unknown) => {
     assert.ok(err instanceof ImageRejected, String(err))
     assert.match(err.message, reason)
+    // The metrics read the reason from the message's stable beginning: a reworded message must
+    // not silently become `other` in printforge_scan_images_total.
+    assert.notEqual(rejectionReason(err.message), 'other', `no metric reason for "${err.message}"`)
     return true
   }, `expected a rejection matching ${String(reason)}`)
 const assertNonePlanted = (stored: Buffer) => {
