@@ -4,7 +4,10 @@ import { perScrape, readWithin } from '../src/metrics/scrape-read.ts'
 
 // A scrape answers even when a dependency does not (src/metrics/scrape-read.ts).
 
-test('a read that never answers gives up at its deadline; one that fails gives undefined', async () => {
+test('a read that never answers gives up at its deadline; one that fails gives undefined', async (t) => {
+  // The deadline's timer is unref'd (it must not hold a stopping worker open): keep this test's loop alive.
+  const alive = setInterval(() => {}, 1_000)
+  t.after(() => clearInterval(alive))
   const started = Date.now()
   assert.equal(await readWithin(() => new Promise<number>(() => {}), 50), undefined)
   const waited = Date.now() - started
