@@ -29,6 +29,23 @@ export const AUDIT_ACTIONS = [
   'tokens.revoked',
   'backup.created',
   'backup.restored',
+  'api_key.created',
+  'api_key.revoked',
+  'api_key.used',
+  'order.created',
+  'order.approved',
+  'order.rejected',
+  'order.in_production',
+  'order.completed',
+  'order.failed',
+  'print_file.created',
+  'print_file.deleted',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.replayed',
+  'webhook.dead',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

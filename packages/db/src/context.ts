@@ -6,10 +6,12 @@ import { isSerializationFailure } from './errors.js'
 /**
  * Who a unit of work runs as. Row-level security reads these through `app.actor_id` and
  * `app.role` (docs/product.md §5.2): 'customer' sees its own rows, 'operator'/'admin' see all, 'system'
- * is the worker and ops commands, 'user' is a Medusa admin user without a staff role, and
- * 'anonymous' is a request without identity (it can only append auth.failed audit rows).
+ * is the worker and ops commands, 'user' is a Medusa admin user without a staff role,
+ * 'anonymous' is a request without identity (it can only append auth.failed audit rows), and
+ * 'api_key' a machine client: actorId is the key's public id, and the database reads its scopes
+ * from the key's row (app_has_scope), never from the context.
  */
-export type DbRole = 'customer' | 'user' | 'operator' | 'admin' | 'system' | 'anonymous'
+export type DbRole = 'customer' | 'user' | 'operator' | 'admin' | 'system' | 'anonymous' | 'api_key'
 
 export interface DbContext {
   actorId: string | null

@@ -18,6 +18,14 @@ export const RLS_TABLES = [
   'quota_usage',
   'object_deletions',
   'token_revocations',
+  'api_keys',
+  'orders',
+  'order_items',
+  'print_files',
+  'webhook_endpoints',
+  'webhook_secrets',
+  'webhook_events',
+  'webhook_deliveries',
 ] as const
 
 interface RoleFacts {

@@ -1,19 +1,35 @@
 import type { DbContext } from '@printforge/db'
+import type { ApiKeyScope } from '@printforge/domain'
 
-/** Roles an authenticated caller may hold (docs/product.md §1). A Medusa user without a staff row is 'none'. */
-export type Role = 'customer' | 'operator' | 'admin' | 'none'
+/**
+ * Roles an authenticated caller may hold (docs/product.md §1). A Medusa user without a staff row is
+ * 'none'; a machine client is 'api_key' and is authorized by its scopes, never by a role list.
+ */
+export type Role = 'customer' | 'operator' | 'admin' | 'none' | 'api_key'
 
-/** Who is calling: identity from the verified token, role from our staff table (never from claims). */
-export interface Principal {
+/** A person, from a verified Medusa token; the role comes from our staff table (never from claims). */
+export interface PersonPrincipal {
   actorType: 'customer' | 'user'
   actorId: string
-  role: Role
+  role: Exclude<Role, 'api_key'>
 }
+
+/** A machine client, from an API key (docs/integrations.md): actorId is the key's public id. */
+export interface ApiKeyPrincipal {
+  actorType: 'api_key'
+  actorId: string
+  role: 'api_key'
+  scopes: readonly ApiKeyScope[]
+}
+
+/** Who is calling. */
+export type Principal = PersonPrincipal | ApiKeyPrincipal
 
 export const isStaff = (p: Principal) => p.role === 'operator' || p.role === 'admin'
 
 /** The row-level-security context for this principal's transactions. */
 export function dbContextOf(p: Principal): DbContext {
+  if (p.actorType === 'api_key') return { actorId: p.actorId, role: 'api_key' }
   if (p.actorType === 'customer') return { actorId: p.actorId, role: 'customer' }
   if (p.role === 'operator' || p.role === 'admin') return { actorId: p.actorId, role: p.role }
   return { actorId: p.actorId, role: 'user' }
@@ -21,3 +37,12 @@ export function dbContextOf(p: Principal): DbContext {
 
 /** The audit actor fields for this principal. */
 export const auditActor = (p: Principal) => ({ actorType: p.actorType, actorId: p.actorId }) as const
+
+/**
+ * The person behind a request to a route no key may call (it declares no scopes, so the
+ * authorization hook has already refused keys); throws if that guarantee were ever broken.
+ */
+export function personOf(p: Principal | null): PersonPrincipal {
+  if (!p || p.actorType === 'api_key') throw new Error('a person-only route was reached without a person principal')
+  return p
+}

@@ -7,7 +7,7 @@ import type { RevocationSnapshot } from './revocation-snapshot.js'
 /** What the database says about an authenticated actor, beyond what its token claims. */
 export interface ActorStanding {
   /** From the staff table for users ('none' without a row); always 'customer' for customers. */
-  role: Role
+  role: Exclude<Role, 'api_key'>
   /**
    * Whole epoch second of the actor's token cut-off: a token whose `iat` is at or before it is
    * revoked. null when the actor's tokens were never revoked.

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { withTx, writeAudit, type Database } from '@printforge/db'
-import type { Principal } from '../lib/principal.js'
+import type { PersonPrincipal } from '../lib/principal.js'
 import { dbContextOf } from '../lib/principal.js'
 import { createExportReader, exportDocument, type ExportHead } from './account-export.js'
 import { quotaOf } from './quota.service.js'
@@ -9,7 +9,7 @@ import type { RequestMeta } from './types.js'
 /** GET /me and GET /me/export (docs/product.md §4.6 data rights). */
 export function createAccountService(deps: { db: Pick<Database, 'prisma'>; defaultQuota: number }) {
   return {
-    me: (p: Principal) => ({ actorType: p.actorType, actorId: p.actorId, role: p.role }),
+    me: (p: PersonPrincipal) => ({ actorType: p.actorType, actorId: p.actorId, role: p.role }),
 
     /**
      * Everything we hold about the caller, under the caller's own RLS context: their jobs and
@@ -21,7 +21,7 @@ export function createAccountService(deps: { db: Pick<Database, 'prisma'>; defau
      * failure to audit means no data leaves. It may therefore record an export the client then
      * abandoned mid-stream — recording one too many, never one too few.
      */
-    async export(p: Principal, meta: RequestMeta): Promise<Readable> {
+    async export(p: PersonPrincipal, meta: RequestMeta): Promise<Readable> {
       const head = await withTx(deps.db.prisma, dbContextOf(p), async (tx): Promise<ExportHead> => {
         const customer = p.actorType === 'customer'
         const own = { actorId: p.actorId, actorType: p.actorType }

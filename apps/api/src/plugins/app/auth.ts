@@ -1,6 +1,7 @@
 import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { ApiKeyScope } from '@printforge/domain'
 import { createAuthFailureAudit, type AuthFailureAudit } from '../../lib/auth-failure-audit.js'
 import { recordAuthFailure } from '../../lib/auth-failures.js'
 import { medusaIdentity } from '../../lib/medusa-claims.js'
@@ -20,7 +21,9 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /** Roles allowed on a protected route. Required: a protected route without it fails at boot. */
-    roles?: readonly Role[]
+    roles?: readonly Exclude<Role, 'api_key'>[]
+    /** API key scopes allowed on a protected route (any one suffices). None: no key may call it. */
+    scopes?: readonly ApiKeyScope[]
   }
 }
 

@@ -12,8 +12,9 @@ import tokens from './tokens.js'
 
 /**
  * Every authenticated route lives in this encapsulated scope: its hooks authenticate, then
- * authorize by the roles each route declares. Default deny: a route that declares no roles
- * makes the server refuse to boot.
+ * authorize — a person by the roles the route declares, an API key by the scopes it declares (any
+ * one of them suffices). Default deny: a route that declares no roles makes the server refuse to
+ * boot, and a route that declares no scopes is closed to every key.
  */
 const protectedRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('onRoute', (route) => {
@@ -21,8 +22,10 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   })
   app.addHook('onRequest', app.authenticate)
   app.addHook('onRequest', async (request, reply) => {
-    const allowed = request.routeOptions.config.roles ?? []
-    if (!request.principal || !allowed.includes(request.principal.role)) return sendError(request, reply, 'FORBIDDEN')
+    const { principal } = request
+    const { roles = [], scopes = [] } = request.routeOptions.config
+    const allowed = principal?.actorType === 'api_key' ? scopes.some((s) => principal.scopes.includes(s)) : !!principal && roles.includes(principal.role)
+    if (!allowed) return sendError(request, reply, 'FORBIDDEN')
   })
 
   if (app.config.NODE_ENV === 'production') {

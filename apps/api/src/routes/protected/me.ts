@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditFields } from '../../lib/audit.js'
+import { personOf } from '../../lib/principal.js'
 import { AccountExport, Me } from '../../schemas/account.js'
 import { commonErrors } from '../../schemas/common.js'
 
@@ -9,7 +10,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', {
     config: { roles: ['customer', 'operator', 'admin', 'none'] },
     schema: { operationId: 'me', response: { 200: Type.Object({ me: Me }), ...commonErrors } },
-  }, async (request) => ({ me: app.services.account.me(request.principal!) }))
+  }, async (request) => ({ me: app.services.account.me(personOf(request.principal)) }))
 
   app.get('/me/export', {
     config: { roles: ['customer', 'operator', 'admin', 'none'], rateLimit: { max: 5, timeWindow: 60_000 } },
@@ -18,7 +19,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AccountExport, ...commonErrors },
     },
   }, async (request, reply) => {
-    const document = await app.services.account.export(request.principal!, auditFields(request))
+    const document = await app.services.account.export(personOf(request.principal), auditFields(request))
     // A stream: sent chunked, without content-length, and not passed through the response
     // serializer (the schema above documents the shape). The security headers come from the
     // same onSend hooks as every other response.
