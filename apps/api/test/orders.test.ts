@@ -317,7 +317,7 @@ describe('review', () => {
     assert.deepEqual((await events('order.status_changed', 'orderId', o.id)).map((d) => d['status']), ['pending_review', 'approved', 'in_production', 'completed'])
     for (const action of ['order.in_production', 'order.completed']) {
       const rows = await auditRows(api, { action, targetId: o.id })
-      assert.deepEqual(rows.map((r) => [r.actorType, r.requestId]), [['system', 'req-orders-test']], `${action}: system, correlated with the approving request`)
+      assert.deepEqual(rows.map((r) => [r.actorType, r.requestId]), [['system', approved[0]?.requestId]], `${action}: system, correlated with the approving request`)
     }
     const moves = await events('manufacturing.status_changed', 'manufacturingJobId', j3.id)
     assert.deepEqual(moves.map((d) => [d['previousStatus'], d['status']]), [['queued', 'uploading'], ['uploading', 'starting'], ['starting', 'printing'], ['printing', 'completed']])
