@@ -18,13 +18,11 @@ const sys = <T>(fn: Parameters<typeof withTx<T>>[2]) => withTx(api.db, SYSTEM_CO
 let admin: Awaited<ReturnType<typeof api.staff>>
 let operator: Awaited<ReturnType<typeof api.staff>>
 let shop: ApiKeyPrincipal
-let adminP: Principal
 const meta = { requestId: 'req-orders-test' }
 
 const setup = async () => {
   admin = await api.staff('admin')
   operator = await api.staff('operator')
-  adminP = { actorType: 'user', actorId: admin.id, role: 'admin' }
   // The shop's key, inserted as an admin would (helper A's routes create them over HTTP).
   const key = generateApiKey()
   await withTx(api.db, { actorId: admin.id, role: 'admin' }, (tx) =>
@@ -178,7 +176,7 @@ describe('reading orders', () => {
 
   test('staff read every order, and each staff read is audited (admin.access); paging and filters work', async () => {
     const customerId = randomId('cus')
-    const ids = []
+    const ids: string[] = []
     for (let i = 0; i < 3; i++) ids.push((await record(order({ customerId }))).order.id)
     const got = await inject('GET', `/orders/${ids[0]}`, operator.auth)
     assert.equal(got.statusCode, 200)
