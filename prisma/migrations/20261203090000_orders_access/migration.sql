@@ -1,4 +1,4 @@
--- Three gaps in 20261203080000_integrations, found while building orders (docs/integrations.md "Orders").
+-- Two gaps in 20261203080000_integrations, found while building orders (docs/integrations.md "Orders").
 
 -- Admins may record an order by hand (POST /orders: roles ['admin'], scopes ['orders:write'];
 -- docs/integrations.md "Orders"). 20261203080000_integrations let only a key with orders:write
@@ -21,7 +21,3 @@ CREATE POLICY order_read ON manufacturing_jobs FOR SELECT TO printforge_app USIN
   order_item_id IS NOT NULL AND EXISTS (SELECT 1 FROM public.order_items i WHERE i.id = manufacturing_jobs.order_item_id)
 );
 
--- The integration actions print_file.* and api_key.* (packages/db/src/audit.ts) have an underscore
--- in their first segment, which the original format check refused (every such audit insert failed).
-ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_format;
-ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_format CHECK (action ~ '^[a-z][a-z_]*(\.[a-z_]+)+$');
