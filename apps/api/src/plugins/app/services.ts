@@ -2,6 +2,7 @@ import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { acquireUploadSlot } from '../../lib/upload-slots.js'
+import { createApiKeyService, type ApiKeyService } from '../../services/api-keys.service.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
@@ -26,6 +27,7 @@ declare module 'fastify' {
       printers: PrinterService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
+      apiKeys: ApiKeyService
     }
   }
 }
@@ -53,6 +55,7 @@ export default fp(
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
+      apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
     })
   },
