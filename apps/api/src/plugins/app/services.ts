@@ -2,6 +2,7 @@ import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { acquireUploadSlot } from '../../lib/upload-slots.js'
+import { createApiKeyService, type ApiKeyService } from '../../services/api-keys.service.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
@@ -28,8 +29,12 @@ declare module 'fastify' {
       printers: PrinterService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
+<<<<<<< HEAD
       orders: OrderService
       printFiles: PrintFileService
+=======
+      apiKeys: ApiKeyService
+>>>>>>> i13-keys
     }
   }
 }
@@ -57,8 +62,12 @@ export default fp(
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
+<<<<<<< HEAD
       orders: createOrderService({ db, store, enqueue }),
       printFiles: createPrintFileService({ db, store, log: app.log }),
+=======
+      apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
+>>>>>>> i13-keys
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
     })
   },
