@@ -29,12 +29,9 @@ declare module 'fastify' {
       printers: PrinterService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
-<<<<<<< HEAD
       orders: OrderService
       printFiles: PrintFileService
-=======
       apiKeys: ApiKeyService
->>>>>>> i13-keys
     }
   }
 }
@@ -62,12 +59,9 @@ export default fp(
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
-<<<<<<< HEAD
       orders: createOrderService({ db, store, enqueue }),
       printFiles: createPrintFileService({ db, store, log: app.log }),
-=======
       apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
->>>>>>> i13-keys
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
     })
   },
