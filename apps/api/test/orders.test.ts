@@ -9,6 +9,7 @@ import { generateApiKey, readOrder, type NewOrder } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import { jobIdFor } from '@printforge/jobs'
 import type { ApiKeyPrincipal, Principal } from '../src/lib/principal.ts'
+import { bearer, createKey } from './api-keys.helpers.ts'
 import { auditRows, multipart, randomId, useApi } from './helper.ts'
 import { slicedProject } from './models.ts'
 
@@ -117,6 +118,31 @@ describe('recording orders', () => {
     assert.equal(results.filter((r) => r.created).length, 1)
     assert.equal(new Set(results.map((r) => r.order.id)).size, 1)
     assert.equal(await orderCount(o.externalId), 1)
+  })
+
+  test('over HTTP with the shop’s key: orders:write records and reads, orders:read only reads, other scopes nothing', async () => {
+    const writer = await createKey(api, { scopes: ['orders:write'] })
+    const reader = await createKey(api, { scopes: ['orders:read'] })
+    const other = await createKey(api, { scopes: ['jobs:read', 'printers:read', 'webhooks:manage'] })
+    const o = order()
+    const first = await inject('POST', '/orders', bearer(writer.key), o)
+    assert.equal(first.statusCode, 201, first.body)
+    const again = await inject('POST', '/orders', bearer(writer.key), o)
+    assert.deepEqual([again.statusCode, again.headers['idempotent-replayed']], [200, 'true'])
+    const id = first.json().order.id
+    assert.deepEqual((await auditRows(api, { action: 'order.created', targetId: id })).map((a) => [a.actorType, a.actorId]), [['api_key', writer.id]])
+    assert.equal((await inject('GET', `/orders/${id}`, bearer(writer.key))).statusCode, 200)
+    assert.equal((await inject('GET', `/orders/${id}`, bearer(reader.key))).json().order.id, id)
+    assert.equal((await inject('GET', `/orders?externalId=${o.externalId}`, bearer(reader.key))).json().items.length, 1)
+    assert.equal((await inject('POST', '/orders', bearer(reader.key), order())).statusCode, 403)
+    for (const path of [`/orders/${id}`, '/orders']) assert.equal((await inject('GET', path, bearer(other.key))).statusCode, 403)
+    for (const key of [writer.key, reader.key]) {
+      assert.equal((await inject('POST', `/orders/${id}/approve`, bearer(key), {})).statusCode, 403, 'approval stays with people')
+      assert.equal((await inject('POST', `/orders/${id}/reject`, bearer(key), { reason: 'x' })).statusCode, 403)
+      assert.equal((await inject('GET', '/print-files', bearer(key))).statusCode, 403)
+    }
+    // The database agrees on its own: a key without an orders scope reads no order.
+    assert.equal(await withTx(api.db, { actorId: other.id, role: 'api_key' }, (tx) => tx.order.count()), 0)
   })
 
   test('over HTTP an admin records by hand: 201, then 200 with idempotent-replayed', async () => {
