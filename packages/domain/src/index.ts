@@ -21,5 +21,13 @@ export { BUSY_STATES as PRINTER_BUSY_STATES, BUSY_STATE_LIST as PRINTER_BUSY_STA
 
 export * from './api-keys/scopes.js'
 export * from './api-keys/key-format.js'
+export * from './api-keys/cidrs.js'
+export * from './api-keys/manage.js'
 export * from './webhooks/events.js'
 export * from './orders/states.js'
+export { lockOrder, moveOrder, type LockedOrder, type OrderMove } from './orders/move.js'
+export { readOrder, toOrderView, ORDER_VIEW_INCLUDE, type OrderView, type OrderRow } from './orders/view.js'
+export { recordOrder, orderRequestHash, ORDER_MAX_ITEMS, ORDER_MAX_QUANTITY, type NewOrder, type NewOrderItem, type RecordedOrder } from './orders/create.js'
+export { planApproval, approveOrder, rejectOrder, type PlannedLine, type Approval } from './orders/review.js'
+export { settleOrderOfJob, type SettledJobMove } from './orders/settle.js'
+export { createPrintFile, deletePrintFile, PRINT_FILE_VIEW_SELECT, type NewPrintFile } from './orders/print-files.js'

@@ -2,9 +2,12 @@ import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { acquireUploadSlot } from '../../lib/upload-slots.js'
+import { createApiKeyService, type ApiKeyService } from '../../services/api-keys.service.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
+import { createOrderService, type OrderService } from '../../services/orders.service.js'
+import { createPrintFileService, type PrintFileService } from '../../services/print-files.service.js'
 import { createPrinterService, type PrinterService } from '../../services/printers.service.js'
 import { createQuotaService, type QuotaService } from '../../services/quota.service.js'
 import { createScanJobService, type ScanJobService } from '../../services/scan-jobs.service.js'
@@ -26,6 +29,9 @@ declare module 'fastify' {
       printers: PrinterService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
+      orders: OrderService
+      printFiles: PrintFileService
+      apiKeys: ApiKeyService
     }
   }
 }
@@ -53,6 +59,9 @@ export default fp(
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
+      orders: createOrderService({ db, store, enqueue }),
+      printFiles: createPrintFileService({ db, store, log: app.log }),
+      apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
     })
   },

@@ -1,9 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { apiKeyUsageHook } from '../../lib/api-key-usage.js'
 import { sendError } from '../../plugins/app/errors.js'
+import apiKeys from './api-keys.js'
 import audit from './audit.js'
 import jobs from './jobs/index.js'
 import manufacturing from './manufacturing.js'
 import me from './me.js'
+import orders from './orders.js'
+import printFiles from './print-files.js'
 import printers from './printers.js'
 import quota from './quota.js'
 import staff from './staff.js'
@@ -27,6 +31,8 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
     const allowed = principal?.actorType === 'api_key' ? scopes.some((s) => principal.scopes.includes(s)) : !!principal && roles.includes(principal.role)
     if (!allowed) return sendError(request, reply, 'FORBIDDEN')
   })
+  // Every request a key makes is audited, refused ones (403) included (docs/integrations.md).
+  app.addHook('onResponse', apiKeyUsageHook(app))
 
   if (app.config.NODE_ENV === 'production') {
     // In production the OpenAPI document is for staff only (docs/product.md §12: docs are not public).
@@ -41,6 +47,9 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })
   await app.register(tokens, { prefix: '/tokens' })
+  await app.register(apiKeys, { prefix: '/api-keys' })
+  await app.register(orders, { prefix: '/orders' })
+  await app.register(printFiles, { prefix: '/print-files' })
 }
 
 export default protectedRoutes
