@@ -47,7 +47,14 @@ describe('API key authentication', () => {
     const res = await get(`/jobs/${scan.id}`, key)
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json().job.customerId, owner.id)
-    assert.equal((await get(`/manufacturing/${printJob}`, key)).statusCode, 200)
+    // A print job on a printer: without printers:read the key does not see which (RLS hides it).
+    const printerId = await world.printer()
+    await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.manufacturingJob.update({ where: { id: printJob }, data: { printerId } }))
+    const seen = await get(`/manufacturing/${printJob}`, key)
+    assert.equal(seen.statusCode, 200, seen.body)
+    assert.equal(seen.json().manufacturingJob.printer, null)
+    const both = await createKey(api, { scopes: ['jobs:read', 'printers:read'] })
+    assert.equal((await get(`/manufacturing/${printJob}`, both.key)).json().manufacturingJob.printer.id, printerId)
     const [access] = await auditRows(api, { action: 'admin.access', targetId: scan.id })
     assert.equal(access?.actorType, 'api_key')
     assert.equal(access?.actorId, id)
@@ -146,10 +153,12 @@ describe('API key authentication', () => {
     assert.equal((await get('/printers', key, '198.51.100.20')).statusCode, 200)
     assert.equal((await get('/jobs', key)).statusCode, 403)
     const rows = await usedRows(api, id, 2)
-    assert.deepEqual(rows.map((r) => [r.actorType, r.targetId, r.details]), [
+    // Written after each answer, so in either order.
+    const byStatus = (a: unknown[], b: unknown[]) => JSON.stringify(a).localeCompare(JSON.stringify(b))
+    assert.deepEqual(rows.map((r) => [r.actorType, r.targetId, r.details]).sort(byStatus), [
       ['api_key', id, { method: 'GET', route: '/printers', status: 200 }],
       ['api_key', id, { method: 'GET', route: '/jobs', status: 403 }],
-    ])
+    ].sort(byStatus))
     const list = await api.app.inject({ method: 'GET', url: '/api-keys', headers: admin.auth })
     const mine = list.json().items.find((k: { id: string }) => k.id === id)
     assert.ok(mine.lastUsedAt, 'last_used_at set')
@@ -166,7 +175,7 @@ describe('API key authentication', () => {
     assert.equal(await remaining(a.key), first - 5)
     assert.equal(await remaining(b.key), first, 'another key on the same address has its own budget')
     const keyBudget = await api.app.redis.fast.keys('*pf-rl:key:*')
-    assert.ok(keyBudget.some((k) => k.endsWith(`key:${a.id}`)), `redis keys: ${keyBudget.join(', ')}`)
+    assert.ok(keyBudget.some((k) => k.endsWith(`pf-rl:key:${a.id}`)), `redis keys: ${keyBudget.join(', ')}`)
   })
 
   test('the database holds only the SHA-256 of a key, and nothing returns it', async () => {
