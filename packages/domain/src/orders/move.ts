@@ -68,4 +68,3 @@ export function emitOrderEvent(tx: Tx, order: Omit<LockedOrder, 'status'>, statu
   })
 }
 
-export const orderAuditAction = (status: OrderStatus) => ACTION[status]
