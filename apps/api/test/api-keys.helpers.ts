@@ -27,7 +27,8 @@ export async function insertKey(api: TestApi, data: { scopes: ApiKeyScope[]; exp
 export async function usedRows(api: TestApi, id: string, atLeast: number) {
   for (let i = 0; ; i++) {
     const rows = await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.auditLog.findMany({ where: { action: 'api_key.used', actorId: id }, orderBy: { id: 'asc' } }))
-    if (rows.length >= atLeast || i > 50) return rows
+    // Usage rows are written after each answer; under a loaded test run that can take seconds.
+    if (rows.length >= atLeast || i > 500) return rows
     await new Promise((r) => setTimeout(r, 40))
   }
 }
