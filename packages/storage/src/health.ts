@@ -43,6 +43,7 @@ export function watchStorage(store: ObjectStore, options: { probeMs?: number; on
     bucket: store.bucket,
     putStream: (...args) => observe(store.putStream(...args)),
     putBuffer: (...args) => observe(store.putBuffer(...args)),
+    copy: (...args) => observe(store.copy(...args)),
     deleteKeys: (...args) => observe(store.deleteKeys(...args)),
     listKeys: (...args) => observe(store.listKeys(...args)),
     getStream: (...args) => observe(store.getStream(...args)),

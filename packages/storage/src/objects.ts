@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { Readable } from 'node:stream'
@@ -25,6 +25,11 @@ export interface ObjectStore {
    * match it (XAmzContentSHA256Mismatch); s3rver, the local stand-in, does not check.
    */
   putBuffer(key: string, data: Buffer, contentType: string, sha256: string): Promise<void>
+  /**
+   * Copies `fromKey` to `toKey` inside the bucket, on the server (S3 CopyObject, up to 5 GB): the
+   * bytes never pass through this process, whatever the object's size.
+   */
+  copy(fromKey: string, toKey: string): Promise<void>
   /**
    * Deletes the keys (missing keys are not an error), 1000 per request. Throws ObjectsNotDeleted
    * when storage refused some of them, so the caller retries instead of believing they are gone.
@@ -71,6 +76,11 @@ export function createObjectStore(client: S3Client, bucket: string): ObjectStore
         { step: 'build', name: 'precomputedPayloadHash' },
       )
       await client.send(command)
+    },
+    async copy(fromKey, toKey) {
+      // CopySource is "<bucket>/<key>", URL-encoded per segment (our keys are built from safe parts).
+      const source = `${bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`
+      await client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: source }))
     },
     async deleteKeys(keys) {
       for (let i = 0; i < keys.length; i += 1000) {

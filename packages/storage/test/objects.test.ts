@@ -55,3 +55,12 @@ test('putBuffer refuses a malformed hash before sending anything', async () => {
   }
   assert.deepEqual(signedHashes, [])
 })
+
+test('copy duplicates an object on the server; the source stays', async () => {
+  const data = randomBytes(200_000)
+  await store.putBuffer('models/src-file/model.gcode.3mf', data, 'model/3mf', createHash('sha256').update(data).digest('hex'))
+  await store.copy('models/src-file/model.gcode.3mf', 'models/copy-job/model.gcode.3mf')
+  assert.deepEqual(await read('models/copy-job/model.gcode.3mf'), data)
+  assert.deepEqual(await read('models/src-file/model.gcode.3mf'), data)
+  await assert.rejects(store.copy('models/missing/model.gcode.3mf', 'models/copy-2/model.gcode.3mf'))
+})

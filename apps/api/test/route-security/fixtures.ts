@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { multipart } from '../helper.ts'
 import { jpeg } from '../images.ts'
 import { slicedProject } from '../models.ts'
@@ -84,6 +85,20 @@ export const FIXTURES: Record<string, RouteFixture> = {
   'GET /manufacturing/': { request: () => page },
   'GET /manufacturing/{id}': { request: async (w) => ({ params: { id: await w.printJob() } }) },
   'POST /manufacturing/{id}/cancel': { request: async (w) => ({ params: { id: await w.printJob() } }) },
+
+  'POST /orders/': {
+    request: (_w, owner) => ({ json: { externalId: `order_${randomBytes(8).toString('hex')}`, customerId: owner.id, items: [{ kind: 'product', productRef: 'RS-1', title: 'route-security', quantity: 1 }] } }),
+  },
+  'GET /orders/': { request: () => page },
+  'GET /orders/{id}': { tenant: 'customer', request: async (w, owner) => ({ params: { id: await w.order(owner) } }) },
+  'POST /orders/{id}/approve': { request: async (w, owner) => ({ params: { id: await w.order(owner) }, json: {} }) },
+  'POST /orders/{id}/reject': { request: async (w, owner) => ({ params: { id: await w.order(owner) }, json: { reason: 'route-security' } }) },
+  'POST /print-files/': {
+    multipart: true,
+    request: async () => ({ multipart: [{ name: 'name', value: 'route-security' }, { name: 'model', value: 'P1S' }, { name: 'model', filename: 'part.gcode.3mf', content: await slicedProject() }] }),
+  },
+  'GET /print-files/': { request: () => page },
+  'DELETE /print-files/{id}': { request: async (w) => ({ params: { id: (await w.printFile()).id } }) },
 
   'GET /stats/dashboard': { request: () => ({}) },
   'GET /audit/': { request: () => page },

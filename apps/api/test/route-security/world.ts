@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { recordOrder, SYSTEM_ACTOR } from '@printforge/domain'
 import { multipart, type TestApi } from '../helper.ts'
 import { jpeg } from '../images.ts'
 import { slicedProject } from '../models.ts'
@@ -24,6 +25,10 @@ export interface World {
   scanJob(owner: Caller): Promise<{ id: string; imageId: string }>
   printer(): Promise<string>
   printJob(): Promise<string>
+  /** A print file for a fresh productRef (uploaded through the API). */
+  printFile(): Promise<{ id: string; productRef: string }>
+  /** An order of `owner`, pending review, with one product item whose print file exists. */
+  order(owner: Caller): Promise<string>
   serial(): string
 }
 
@@ -66,6 +71,20 @@ export function createWorld(api: TestApi): World {
       const admin = await caller('admin')
       const body = multipart([{ name: 'model', value: 'P1S' }, { name: 'model', filename: 'benchy.gcode.3mf', content: await slicedProject() }])
       return (await created('/manufacturing/create', admin.auth, body)).manufacturingJob.id as string
+    },
+    async printFile() {
+      const admin = await caller('admin')
+      const productRef = `RS-${randomBytes(6).toString('hex')}`
+      const body = multipart([{ name: 'name', value: 'route-security' }, { name: 'productRef', value: productRef }, { name: 'model', value: 'P1S' }, { name: 'model', filename: 'part.gcode.3mf', content: await slicedProject() }])
+      return { id: (await created('/print-files', admin.auth, body)).printFile.id as string, productRef }
+    },
+    async order(owner) {
+      const { productRef } = await this.printFile()
+      const { order } = await recordOrder(api.db, SYSTEM_CONTEXT, {
+        externalId: `order_${randomBytes(8).toString('hex')}`, customerId: owner.id,
+        items: [{ kind: 'product', productRef, title: 'route-security', quantity: 1 }],
+      }, SYSTEM_ACTOR, {})
+      return order.id
     },
   }
 }

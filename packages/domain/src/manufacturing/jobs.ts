@@ -18,8 +18,12 @@ export interface NewPrintJob {
   timelapse: boolean
   fileKey: string
   file: { name: string; bytes: number; sha256: string }
-  /** What the validator found in the archive (audited). */
-  entries: number
+  /** What the validator found in the archive (audited); absent for a copy of a print file. */
+  entries?: number
+  /** The order line it prints (an approved order's job, docs/integrations.md "Orders"). */
+  orderItemId?: string | null
+  /** The print file it was copied from (audited). */
+  printFileId?: string
 }
 
 /** A new job, `queued`, with its first history row and its audit row. 404 for an unknown printer or scan job. */
@@ -36,6 +40,7 @@ export async function createPrintJob(tx: Tx, job: NewPrintJob, by: Actor, meta: 
       id: job.id, printerId: job.printerId, requestedModel: job.requestedModel, scanJobId: job.scanJobId,
       plate: job.plate, useAms: job.useAms, amsMapping: job.amsMapping, bedLeveling: job.bedLeveling, timelapse: job.timelapse,
       fileKey: job.fileKey, fileName: job.file.name, fileBytes: BigInt(job.file.bytes), fileSha256: job.file.sha256,
+      orderItemId: job.orderItemId ?? null,
       createdBy: by.actorId ?? 'system', status: initial,
       events: { create: { fromStatus: null, toStatus: initial, details: { by: by.actorId ?? null } } },
     },
@@ -43,7 +48,9 @@ export async function createPrintJob(tx: Tx, job: NewPrintJob, by: Actor, meta: 
   })
   await writeAudit(tx, {
     ...by, ...meta, action: 'manufacturing.created', targetType: 'manufacturing_job', targetId: job.id,
-    details: { printerId: job.printerId, model: job.requestedModel, plate: job.plate, fileSha256: job.file.sha256, fileBytes: job.file.bytes, entries: job.entries },
+    details: { printerId: job.printerId, model: job.requestedModel, plate: job.plate, fileSha256: job.file.sha256, fileBytes: job.file.bytes,
+      ...(job.entries !== undefined ? { entries: job.entries } : {}),
+      ...(job.orderItemId ? { orderItemId: job.orderItemId } : {}), ...(job.printFileId ? { printFileId: job.printFileId } : {}) },
   })
   return { id: job.id, status: initial }
 }

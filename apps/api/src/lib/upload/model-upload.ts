@@ -26,16 +26,18 @@ export interface ReceivedModel {
  * temporary file (a ZIP can only be validated with random access to its central directory).
  * The ZIP magic is checked on the first bytes; the size limit is enforced by busboy.
  */
-export async function receiveModel(request: FastifyRequest, maxBytes: number): Promise<ReceivedModel> {
+export async function receiveModel(request: FastifyRequest, maxBytes: number, extraFields: readonly string[] = []): Promise<ReceivedModel> {
+  // POST /print-files takes the same form plus its own fields (name, productRef).
+  const allowed = extraFields.length ? new Set([...FIELDS, ...extraFields]) : FIELDS
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pf-model-'))
   const cleanup = () => rm(dir, { recursive: true, force: true })
   const fields: Record<string, string> = {}
   let file: ReceivedModel['file'] | undefined
   try {
-    const limits = { files: 1, fileSize: maxBytes, fields: FIELDS.size, parts: FIELDS.size + 1, fieldSize: 1_024, headerPairs: 16 }
+    const limits = { files: 1, fileSize: maxBytes, fields: allowed.size, parts: allowed.size + 1, fieldSize: 1_024, headerPairs: 16 }
     for await (const part of clientParts(request, limits)) {
       if (part.type === 'field') {
-        if (!FIELDS.has(part.fieldname) || part.fieldname in fields || typeof part.value !== 'string') {
+        if (!allowed.has(part.fieldname) || part.fieldname in fields || typeof part.value !== 'string') {
           throw new AppError('VALIDATION_FAILED', `Unexpected form field ${JSON.stringify(part.fieldname.slice(0, 64))}.`)
         }
         fields[part.fieldname] = part.value

@@ -5,6 +5,8 @@ import { acquireUploadSlot } from '../../lib/upload-slots.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
+import { createOrderService, type OrderService } from '../../services/orders.service.js'
+import { createPrintFileService, type PrintFileService } from '../../services/print-files.service.js'
 import { createPrinterService, type PrinterService } from '../../services/printers.service.js'
 import { createQuotaService, type QuotaService } from '../../services/quota.service.js'
 import { createScanJobService, type ScanJobService } from '../../services/scan-jobs.service.js'
@@ -26,6 +28,8 @@ declare module 'fastify' {
       printers: PrinterService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
+      orders: OrderService
+      printFiles: PrintFileService
     }
   }
 }
@@ -53,6 +57,8 @@ export default fp(
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
+      orders: createOrderService({ db, store, enqueue }),
+      printFiles: createPrintFileService({ db, store, log: app.log }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
     })
   },

@@ -4,6 +4,8 @@ import audit from './audit.js'
 import jobs from './jobs/index.js'
 import manufacturing from './manufacturing.js'
 import me from './me.js'
+import orders from './orders.js'
+import printFiles from './print-files.js'
 import printers from './printers.js'
 import quota from './quota.js'
 import staff from './staff.js'
@@ -41,6 +43,8 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })
   await app.register(tokens, { prefix: '/tokens' })
+  await app.register(orders, { prefix: '/orders' })
+  await app.register(printFiles, { prefix: '/print-files' })
 }
 
 export default protectedRoutes
