@@ -9,6 +9,7 @@ import quota from './quota.js'
 import staff from './staff.js'
 import stats from './stats.js'
 import tokens from './tokens.js'
+import webhooks from './webhooks.js'
 
 /**
  * Every authenticated route lives in this encapsulated scope: its hooks authenticate, then
@@ -41,6 +42,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })
   await app.register(tokens, { prefix: '/tokens' })
+  await app.register(webhooks, { prefix: '/webhooks' })
 }
 
 export default protectedRoutes
