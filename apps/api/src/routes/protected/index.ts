@@ -11,6 +11,7 @@ import quota from './quota.js'
 import staff from './staff.js'
 import stats from './stats.js'
 import tokens from './tokens.js'
+import webhooks from './webhooks.js'
 
 /**
  * Every authenticated route lives in this encapsulated scope: its hooks authenticate, then
@@ -45,6 +46,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(tokens, { prefix: '/tokens' })
   await app.register(orders, { prefix: '/orders' })
   await app.register(printFiles, { prefix: '/print-files' })
+  await app.register(webhooks, { prefix: '/webhooks' })
 }
 
 export default protectedRoutes
