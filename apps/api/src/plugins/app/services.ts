@@ -3,6 +3,7 @@ import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { acquireUploadSlot } from '../../lib/upload-slots.js'
+import { createApiKeyService, type ApiKeyService } from '../../services/api-keys.service.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
@@ -33,6 +34,7 @@ declare module 'fastify' {
       orders: OrderService
       printFiles: PrintFileService
       webhooks: WebhookService
+      apiKeys: ApiKeyService
     }
   }
 }
@@ -62,6 +64,7 @@ export default fp(
       tokens: createTokenRevocationService({ db, roles: app.roles }),
       orders: createOrderService({ db, store, enqueue }),
       printFiles: createPrintFileService({ db, store, log: app.log }),
+      apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
       webhooks: createWebhookService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), policy: { devTargets: parseDevTargets(config.WEBHOOK_DEV_TARGETS).targets } }),
     })
