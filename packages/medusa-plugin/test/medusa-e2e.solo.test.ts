@@ -20,7 +20,7 @@ import { checkout } from './store-checkout.ts'
 const medusaPort = await freePort()
 // WEBHOOK_DEV_TARGETS: the one private, plain-http target the worker may deliver to (this Medusa).
 const devTargets = `127.0.0.1:${medusaPort}`
-const env = useWorkerEnv({ WORKER_QUEUES: QUEUES.join(','), WEBHOOK_CONCURRENCY: 4, WEBHOOK_DEV_TARGETS: devTargets })
+const env = useWorkerEnv({ WORKER_QUEUES: QUEUES.join(','), WEBHOOK_CONCURRENCY: 4, WEBHOOK_ENDPOINT_CONCURRENCY: 2, WEBHOOK_DEV_TARGETS: devTargets })
 // speed 60: a print lasts about 2 s.
 const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }], 60)
 useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem] }))
