@@ -3,6 +3,7 @@
 // environment only; validates them once before doing anything (except setup commands, which
 // need none).
 import { CliEnvSchema, loadConfigOrExit } from '@printforge/config'
+import { apiKeysCommand } from './commands/api-keys.js'
 import { auditCommand } from './commands/audit.js'
 import { backupCommand } from './commands/backup.js'
 import { keysCommand } from './commands/keys.js'
@@ -20,6 +21,7 @@ const commands: Record<string, Command> = {
   audit: auditCommand,
   token: tokenCommand,
   tokens: tokensCommand,
+  'api-keys': apiKeysCommand,
   printers: printersCommand,
   keys: keysCommand,
   backup: backupCommand,
@@ -49,6 +51,10 @@ const USAGE = `usage: npm run cli -- <command>
                                sign a local Medusa-shaped token with JWT_SECRET (refused in production)
   tokens revoke --customer <id> | --user <id>
                                refuse every token of that actor issued up to now (audited)
+  api-keys create --name N --scope S [--scope S…] [--expires ISO] [--allow CIDR…]
+                               create an API key for a machine client; prints the key once
+  api-keys list                every API key (never the key itself) and its state
+  api-keys revoke <id>         revoke an API key (running APIs refuse it within ROLE_CACHE_TTL_MS)
   secrets init <dir>           generate every secret of a compose deployment into <dir>, one new
                                0600 file each; never overwrites (needs no settings)
 `

@@ -21,6 +21,8 @@ export { BUSY_STATES as PRINTER_BUSY_STATES, BUSY_STATE_LIST as PRINTER_BUSY_STA
 
 export * from './api-keys/scopes.js'
 export * from './api-keys/key-format.js'
+export * from './api-keys/cidrs.js'
+export * from './api-keys/manage.js'
 export * from './webhooks/events.js'
 export * from './orders/states.js'
 export * from './webhooks/target.js'

@@ -5,11 +5,13 @@ import type { FastifyRequest } from 'fastify'
 const MAX_RAW_KEY = 64
 
 /**
- * The rate-limit key of a request: the actor once authenticated, else the client IP as seen
- * through trusted proxies only (request.ip honours TRUSTED_PROXIES and nothing else).
+ * The rate-limit key of a request: the actor once authenticated (an API key by its id, apart from
+ * every person and IP), else the client IP as seen through trusted proxies only (request.ip
+ * honours TRUSTED_PROXIES and nothing else).
  */
 export function clientKey(request: FastifyRequest): string {
   const p = request.principal
+  if (p?.actorType === 'api_key') return `key:${p.actorId}`
   if (p) return `actor:${p.actorType}:${p.actorId}`
   return `ip:${ipKey(request.ip)}`
 }

@@ -51,7 +51,7 @@ const ownerFilter = (p: Principal) => (p.actorType === 'customer' ? p.actorId : 
 export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool'>; store: Pick<ObjectStore, 'deleteKeys' | 'listKeys' | 'presignGet'> }) {
   const { db, store } = deps
 
-  /** Staff reading customer data leaves a trace (docs/product.md §5.3 admin.access). */
+  /** Staff (or an API key) reading customer data leaves a trace (docs/product.md §5.3 admin.access). */
   const auditStaffRead = (tx: Tx, p: Principal, meta: RequestMeta, targetId: string | undefined, details: Record<string, unknown>) =>
     writeAudit(tx, { ...auditActor(p), action: 'admin.access', targetType: 'scan_job', targetId, ...meta, details })
 
@@ -74,10 +74,11 @@ export function createScanJobService(deps: { db: Pick<Database, 'prisma' | 'pool
     /**
      * The hot read path (docs/product.md §10): customers read through one prepared statement (the
      * function sets their RLS context and read-only mode, packages/db/src/hot-reads.ts); staff reads
-     * go through Prisma because they also append an audit row.
+     * go through Prisma because they also append an audit row. So do API keys (jobs:read, which
+     * RLS checks on the key's own row): a machine reading a customer's job is audited like staff.
      */
     async get(p: Principal, id: string, meta: RequestMeta): Promise<JobView> {
-      const row = isStaff(p)
+      const row = isStaff(p) || p.actorType === 'api_key'
         ? await withTx(db.prisma, dbContextOf(p), async (tx) => {
             const [found] = await tx.$queryRawUnsafe<DetailRow[]>(DETAIL_SQL, id, null)
             if (found) await auditStaffRead(tx, p, meta, id, { customerId: found.customer_id })

@@ -88,5 +88,14 @@ export const FIXTURES: Record<string, RouteFixture> = {
   'GET /stats/dashboard': { request: () => ({}) },
   'GET /audit/': { request: () => page },
   'GET /audit/verify': { request: () => ({}) },
+  'POST /api-keys/': { request: () => ({ json: { name: 'route-security', scopes: ['printers:read'] } }) },
+  'GET /api-keys/': { request: () => ({}) },
+  'DELETE /api-keys/{id}': {
+    request: async (w) => {
+      const admin = await w.caller('admin')
+      const res = await w.api.app.inject({ method: 'POST', url: '/api-keys', headers: admin.auth, payload: { name: 'route-security', scopes: ['jobs:read'] } })
+      return { params: { id: res.json().apiKey.id as string } }
+    },
+  },
   'POST /tokens/revoke': { request: async (w) => ({ json: { actorType: 'customer', actorId: (await w.caller('customer')).id } }) },
 }

@@ -14,5 +14,5 @@ export const AUTH_FAILURE_REASONS: ReadonlySet<string> = new Set([
   // medusa-claims.ts
   'bad_actor_id', 'bad_actor_type', 'bad_iat', 'bad_mfa_claim', 'empty_actor_id', 'iat_in_future', 'invite_token', 'purpose_claim',
   // auth.ts
-  'token_revoked',
+  'token_revoked', 'api_key_unknown', 'api_key_revoked', 'api_key_expired', 'api_key_ip_not_allowed',
 ])

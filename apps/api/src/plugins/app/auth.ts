@@ -1,7 +1,8 @@
 import jwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ApiKeyScope } from '@printforge/domain'
+import { looksLikeApiKey, parseApiKey, sameKeyHash, type ApiKeyScope } from '@printforge/domain'
+import { createApiKeyCache, type ApiKeyCache } from '../../lib/api-key-cache.js'
 import { createAuthFailureAudit, type AuthFailureAudit } from '../../lib/auth-failure-audit.js'
 import { recordAuthFailure } from '../../lib/auth-failures.js'
 import { medusaIdentity } from '../../lib/medusa-claims.js'
@@ -14,6 +15,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<unknown>
     roles: RoleCache
+    apiKeys: ApiKeyCache
     authFailures: AuthFailureAudit
   }
   interface FastifyRequest {
@@ -34,10 +36,22 @@ function reasonOf(err: unknown): string {
 }
 
 /**
+ * The bearer credential when it has an API key's shape, else null (a JWT, or nothing: @fastify/jwt
+ * handles those). Split as @fastify/jwt splits it, so both read the same header the same way.
+ */
+function apiKeyCredential(request: FastifyRequest): string | null {
+  const parts = request.headers.authorization?.split(' ')
+  if (parts?.length !== 2 || !/^Bearer$/i.test(parts[0] as string)) return null
+  return looksLikeApiKey(parts[1] as string) ? (parts[1] as string) : null
+}
+
+/**
  * Verifies the Medusa-issued bearer token (docs/product.md §2). The algorithm is pinned by config;
  * exp and iat (and iss/aud when configured) are required claims; 30 s clock skew; a token issued
  * at or before its actor's revocation cut-off is refused. Every failure
  * answers the same 401, whatever the cause; the cause is logged and audited, never the token.
+ * A bearer credential shaped `pf_…` is an API key instead (docs/integrations.md "API keys"):
+ * checked against its row's SHA-256, revocation, expiry and address ranges, with the same 401.
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -60,6 +74,7 @@ export default fp(
     await revocations.ready
     app.addHook('onClose', async () => revocations.close())
     app.decorate('roles', createRoleCache(app.db.pool, config.ROLE_CACHE_TTL_MS, revocations))
+    app.decorate('apiKeys', createApiKeyCache(app.db.pool, config.ROLE_CACHE_TTL_MS))
     const authFailures = createAuthFailureAudit(app.db.prisma, app.log)
     app.decorate('authFailures', authFailures)
     // Counted failures are written before the pool closes (onClose hooks run last-registered first).
@@ -67,6 +82,8 @@ export default fp(
     app.decorateRequest('principal', null)
 
     app.decorate('authenticate', async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+      const key = apiKeyCredential(request)
+      if (key !== null) return authenticateApiKey(request, reply, key)
       let claims: Record<string, unknown>
       try {
         claims = await request.jwtVerify<Record<string, unknown>>()
@@ -80,6 +97,19 @@ export default fp(
       if (isRevoked(identity.issuedAt, standing)) return rejectAuthentication(request, reply, 'token_revoked')
       request.principal = { actorType: identity.actorType, actorId: identity.actorId, role: standing.role }
     })
+
+    /** Every refusal is the JWT path's 401; only the audit row and the log say why (never the key). */
+    async function authenticateApiKey(request: FastifyRequest, reply: FastifyReply, key: string) {
+      const parsed = parseApiKey(key)
+      if (!parsed) return rejectAuthentication(request, reply, 'api_key_unknown')
+      const standing = await app.apiKeys.standingOf(parsed.id)
+      // A wrong secret for a real id is as unknown as a made-up id (constant-time comparison).
+      if (!standing || !sameKeyHash(standing.keyHash, parsed.hash)) return rejectAuthentication(request, reply, 'api_key_unknown')
+      if (standing.revoked) return rejectAuthentication(request, reply, 'api_key_revoked')
+      if (standing.expiresAt !== null && standing.expiresAt <= Date.now()) return rejectAuthentication(request, reply, 'api_key_expired')
+      if (!standing.allows(request.ip)) return rejectAuthentication(request, reply, 'api_key_ip_not_allowed')
+      request.principal = { actorType: 'api_key', actorId: parsed.id, role: 'api_key', scopes: standing.scopes }
+    }
 
     async function rejectAuthentication(request: FastifyRequest, reply: FastifyReply, reason: string) {
       const limited = await recordAuthFailure(app, request, reason)

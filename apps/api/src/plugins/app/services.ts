@@ -3,6 +3,7 @@ import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { acquireUploadSlot } from '../../lib/upload-slots.js'
+import { createApiKeyService, type ApiKeyService } from '../../services/api-keys.service.js'
 import { createAccountService, type AccountService } from '../../services/account.service.js'
 import { createAuditQueryService, type AuditQueryService } from '../../services/audit-query.service.js'
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
@@ -29,6 +30,7 @@ declare module 'fastify' {
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
       webhooks: WebhookService
+      apiKeys: ApiKeyService
     }
   }
 }
@@ -56,6 +58,7 @@ export default fp(
       stats: createStatsService({ db, queues: app.queues.raw }),
       manufacturing: createManufacturingService({ db, store, enqueue }),
       tokens: createTokenRevocationService({ db, roles: app.roles }),
+      apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
       webhooks: createWebhookService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), policy: { devTargets: parseDevTargets(config.WEBHOOK_DEV_TARGETS).targets } }),
     })

@@ -8,7 +8,8 @@ import fp from 'fastify-plugin'
  * /docs and /docs/json; in production only staff fetch /docs/json (docs/product.md §12: docs not public).
  * Each operation carries `x-roles`, read from the route's `config.roles`: the roles the auth hook
  * enforces, so clients see who may call it and the route-security suite derives its checks from
- * the document rather than from source files. A public route has none.
+ * the document rather than from source files. A public route has none. `x-scopes` lists the API
+ * key scopes that reach it (config.scopes); without it no key may call the route.
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -20,7 +21,8 @@ export default fp(
       },
       transform: ({ schema, url, route }) => {
         const roles = route.config?.roles
-        return { schema: roles ? { ...schema, 'x-roles': [...roles] } : schema, url }
+        const scopes = route.config?.scopes
+        return { schema: roles ? { ...schema, 'x-roles': [...roles], ...(scopes?.length ? { 'x-scopes': [...scopes] } : {}) } : schema, url }
       },
     })
     if (app.config.NODE_ENV !== 'production') {

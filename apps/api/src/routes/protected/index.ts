@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { apiKeyUsageHook } from '../../lib/api-key-usage.js'
 import { sendError } from '../../plugins/app/errors.js'
+import apiKeys from './api-keys.js'
 import audit from './audit.js'
 import jobs from './jobs/index.js'
 import manufacturing from './manufacturing.js'
@@ -28,6 +30,8 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
     const allowed = principal?.actorType === 'api_key' ? scopes.some((s) => principal.scopes.includes(s)) : !!principal && roles.includes(principal.role)
     if (!allowed) return sendError(request, reply, 'FORBIDDEN')
   })
+  // Every request a key makes is audited, refused ones (403) included (docs/integrations.md).
+  app.addHook('onResponse', apiKeyUsageHook(app))
 
   if (app.config.NODE_ENV === 'production') {
     // In production the OpenAPI document is for staff only (docs/product.md §12: docs are not public).
@@ -43,6 +47,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(audit, { prefix: '/audit' })
   await app.register(tokens, { prefix: '/tokens' })
   await app.register(webhooks, { prefix: '/webhooks' })
+  await app.register(apiKeys, { prefix: '/api-keys' })
 }
 
 export default protectedRoutes

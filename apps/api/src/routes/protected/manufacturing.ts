@@ -44,7 +44,7 @@ const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => service.list(request.principal!, request.query))
 
   app.get('/:id', {
-    config: { roles: ['operator', 'admin'] },
+    config: { roles: ['operator', 'admin'], scopes: ['jobs:read'] },
     schema: { operationId: 'getPrintJob', params: Params, response: { 200: Type.Object({ manufacturingJob: ManufacturingJob }), ...commonErrors } },
   }, async (request) => ({ manufacturingJob: await service.get(request.principal!, request.params.id) }))
 

@@ -6,7 +6,10 @@ import { ActorId, commonErrors, ErrorBody, PageQuery, Timestamp, Uuid } from '..
 import { JobDetail, JobPage, JobParams } from '../../../schemas/jobs.js'
 import createJob from './create.js'
 
-/** docs/product.md §4.2: scan jobs. Customers own theirs; staff read all (and each read is audited). */
+/**
+ * docs/product.md §4.2: scan jobs. Customers own theirs; staff read all (and each read is audited),
+ * and so do API keys with jobs:read, one job at a time (docs/integrations.md).
+ */
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
   const service = app.services.scanJobs
   await app.register(createJob)
@@ -21,7 +24,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => service.list(request.principal!, request.query, auditFields(request)))
 
   app.get('/:id', {
-    config: { roles: ['customer', 'operator', 'admin'] },
+    config: { roles: ['customer', 'operator', 'admin'], scopes: ['jobs:read'] },
     schema: { operationId: 'getJob', params: JobParams, response: { 200: Type.Object({ job: JobDetail }), ...commonErrors } },
   }, async (request) => ({ job: await service.get(request.principal!, request.params.id, auditFields(request)) }))
 

@@ -1,0 +1,72 @@
+import { readOnce } from '@printforge/db'
+import { compileAllowedCidrs, isApiKeyScope, type ApiKeyScope } from '@printforge/domain'
+import type pg from 'pg'
+
+/** What authentication needs of a key's row (never more: the digest stays in this module's cache). */
+export interface ApiKeyStanding {
+  keyHash: string
+  scopes: ApiKeyScope[]
+  expiresAt: number | null
+  revoked: boolean
+  /** Whether a client address may use the key (allowed_cidrs, compiled once per lookup). */
+  allows(ip: string): boolean
+}
+
+/** Past this many entries, expired ones are swept; if over half remain, all go (as role-cache.ts). */
+const MAX_ENTRIES = 20_000
+
+// The key's own row, read under the key's own context (policy key_lookup): authentication needs
+// no wider right than that.
+const LOOKUP_SQL = `SELECT key_hash, scopes, allowed_cidrs, floor(extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms,
+  revoked_at IS NOT NULL AS revoked FROM api_keys WHERE id = $1`
+
+interface Row { key_hash: string; scopes: string[]; allowed_cidrs: string[]; expires_ms: number | null; revoked: boolean }
+
+/**
+ * Every request with a key needs its row. One read-only round trip per key id (readOnce, under
+ * the key's own RLS context), cached for `ttlMs` (ROLE_CACHE_TTL_MS) like people's standing in
+ * role-cache.ts: a key revoked elsewhere stops working within the TTL on every instance, and at
+ * once on the instance that revoked it (forget). Expiry is compared on every request, never cached.
+ * Unknown ids are cached too (as null), so a client retrying a wrong key costs no more lookups;
+ * the failed-authentication budget per IP bounds how many distinct ids one client can try.
+ */
+export function createApiKeyCache(pool: pg.Pool, ttlMs: number) {
+  const cache = new Map<string, { standing: Promise<ApiKeyStanding | null>; expires: number }>()
+
+  function evict(now: number) {
+    for (const [key, entry] of cache) if (entry.expires <= now) cache.delete(key)
+    if (cache.size > MAX_ENTRIES / 2) cache.clear()
+  }
+
+  async function load(id: string): Promise<ApiKeyStanding | null> {
+    const [row] = await readOnce<Row>(pool, { actorId: id, role: 'api_key' }, LOOKUP_SQL, [id])
+    if (!row) return null
+    return {
+      keyHash: row.key_hash,
+      scopes: row.scopes.filter(isApiKeyScope),
+      expiresAt: row.expires_ms,
+      revoked: row.revoked,
+      allows: compileAllowedCidrs(row.allowed_cidrs),
+    }
+  }
+
+  return {
+    standingOf(id: string): Promise<ApiKeyStanding | null> {
+      const now = Date.now()
+      const hit = cache.get(id)
+      if (hit && hit.expires > now) return hit.standing
+      if (cache.size >= MAX_ENTRIES) evict(now)
+      // Expires ttlMs after the lookup *started*: a lookup racing a revocation cannot outlive the TTL.
+      const entry = { standing: load(id), expires: now + ttlMs }
+      cache.set(id, entry)
+      void entry.standing.catch(() => cache.get(id) === entry && cache.delete(id))
+      return entry.standing
+    },
+    /** Drops a key's entry after it was revoked on this instance: its next request reads the row. */
+    forget(id: string) {
+      cache.delete(id)
+    },
+  }
+}
+
+export type ApiKeyCache = ReturnType<typeof createApiKeyCache>
