@@ -21,8 +21,9 @@ export interface JobContext {
   /**
    * Puts the job back, delayed by `ms`, without spending an attempt (a handler that cannot take
    * it now: its webhook endpoint holds all its slots). Never returns: the processor ends the run.
+   * Absent when a handler is called outside BullMQ (tests calling it directly).
    */
-  defer(ms: number): Promise<never>
+  defer?: (ms: number) => Promise<never>
 }
 
 /** Thrown by ctx.defer: the job was moved to delayed, the processor hands it back. */

@@ -123,7 +123,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       inSpan: tracing ? tracing.inSpan : untraced,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     })
-    const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1, webhooks: config.WEBHOOK_CONCURRENCY }
+    const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1, webhooks: config.WEBHOOK_CONCURRENCY ?? 16 }
     const alertOnFailure = alertOnTerminalFailure(log)
     const observeJob = (attempt: JobAttempt) => {
       instruments.jobAttempt(attempt)

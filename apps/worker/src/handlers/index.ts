@@ -80,7 +80,7 @@ export function buildHandlers(d: HandlerDeps): Handlers {
     'webhook.deliver': createWebhookDeliver({
       db: d.db, keyring: d.keyring, log: d.log, metrics: instruments.webhooks,
       policy: { devTargets: parseDevTargets(d.config.WEBHOOK_DEV_TARGETS).targets },
-      slots: new EndpointSlots(d.webhooks?.endpointConcurrency ?? d.config.WEBHOOK_ENDPOINT_CONCURRENCY),
+      slots: new EndpointSlots(d.webhooks?.endpointConcurrency ?? d.config.WEBHOOK_ENDPOINT_CONCURRENCY ?? 4),
       ...d.webhooks,
     }),
   }

@@ -46,7 +46,10 @@ export function createWebhookDeliver(d: DeliverDeps): Handler<'webhook.deliver'>
     )
     // Delivered, dead, deleted, or leased by another attempt: nothing to do for this job.
     if (!head || head.status !== 'pending' || head.nextAttemptAt.getTime() > Date.now()) return
-    if (!d.slots.tryTake(head.endpointId)) return ctx.defer(SLOT_RETRY_MS)
+    if (!d.slots.tryTake(head.endpointId)) {
+      if (ctx.defer) return ctx.defer(SLOT_RETRY_MS)
+      throw new Error('endpoint has no free delivery slot')
+    }
     try {
       const claimed = await withTx(d.db, SYSTEM_CONTEXT, (tx) => claimWebhookDelivery(tx, deliveryId))
       if (!claimed) return

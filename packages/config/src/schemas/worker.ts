@@ -35,9 +35,12 @@ export const WorkerEnvSchema = Type.Object({
    * processes (one per core) next to a single full worker.
    */
   WORKER_QUEUES: Type.String({ pattern: '^(scans|prints|maintenance|webhooks)(,(scans|prints|maintenance|webhooks))*$', default: 'scans,prints,maintenance,webhooks' }),
-  /** Webhook deliveries sent at once by this process; one endpoint holds at most WEBHOOK_ENDPOINT_CONCURRENCY of them. */
-  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
-  WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /**
+   * Webhook deliveries sent at once by this process (default 16); one endpoint holds at most
+   * WEBHOOK_ENDPOINT_CONCURRENCY (default 4) of them, so a slow endpoint cannot take every slot.
+   */
+  WEBHOOK_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  WEBHOOK_ENDPOINT_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /**
    * File the worker touches every 10 s while its event loop runs: the container health check
    * (apps/worker/dist/healthcheck.js) reads its age. Unset: no heartbeat (development, tests).

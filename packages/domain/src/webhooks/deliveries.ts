@@ -15,7 +15,7 @@ import { SYSTEM_ACTOR } from '../actor.js'
 export const WEBHOOK_RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const
 
 /** How long a claimed attempt holds its row: beyond the sender's 10 s deadline and the recording. */
-export const WEBHOOK_LEASE_MS = 60_000
+export const WEBHOOK_LEASE_MS = 20_000
 
 const VIEW = {
   id: true, eventId: true, endpointId: true, status: true, attempts: true, nextAttemptAt: true, lastAttemptAt: true,
