@@ -21,8 +21,8 @@ const medusaPort = await freePort()
 // WEBHOOK_DEV_TARGETS: the one private, plain-http target the worker may deliver to (this Medusa).
 const devTargets = `127.0.0.1:${medusaPort}`
 const env = useWorkerEnv({ WORKER_QUEUES: QUEUES.join(','), WEBHOOK_CONCURRENCY: 4, WEBHOOK_ENDPOINT_CONCURRENCY: 2, WEBHOOK_DEV_TARGETS: devTargets })
-// speed 60: a print lasts about 2 s.
-const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }], 60)
+// Two X1Cs, the print file's model: the order's two prints run side by side; speed 60: about 2 s each.
+const printers = useFarm([{ model: 'X1C' }, { model: 'X1C' }], 60)
 useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem] }))
 
 const timings: Array<[string, number]> = []
@@ -61,7 +61,7 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   after(async () => (await preparing.catch(() => null))?.drop())
 
   const farm = await printers.ready
-  const api = await startApi(env, { env: { WEBHOOK_DEV_TARGETS: devTargets } })
+  const api = await startApi(env, { env: { WEBHOOK_DEV_TARGETS: devTargets, LOG_LEVEL: 'error' }, logStream: process.stderr })
   await api.app.listen({ host: '127.0.0.1', port: 0 })
   const address = api.app.server.address()
   assert.ok(address && typeof address === 'object')
@@ -76,7 +76,7 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   const { secret } = (await json(api, 'POST', '/webhooks', admin, { url: `http://127.0.0.1:${medusaPort}/hooks/printforge`, events: ['order.status_changed'] }, 201)) as { secret: string }
   const shop = await preparing
   const form = multipart([
-    { name: 'name', value: 'Desk organiser' }, { name: 'productRef', value: shop.seed.sku }, { name: 'plate', value: '1' },
+    { name: 'name', value: 'Desk organiser' }, { name: 'productRef', value: shop.seed.sku }, { name: 'model', value: 'X1C' }, { name: 'plate', value: '1' },
     { name: 'model', filename: 'desk-organiser.gcode.3mf', content: await slicedProject(), contentType: 'application/octet-stream' },
   ])
   const printFile = await api.app.inject({ method: 'POST', url: '/print-files', headers: { ...admin, ...form.headers }, payload: form.payload })
@@ -84,7 +84,12 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   phase('PrintForge set up, Medusa migrated and seeded')
 
   const medusa: RunningShop = await startShop(shop, medusaPort, { PRINTFORGE_URL: printforgeUrl, PRINTFORGE_API_KEY: key, PRINTFORGE_WEBHOOK_SECRET: secret })
-  after(() => medusa.stop())
+  after(async () => {
+    // On a failure, what the plugin said inside Medusa (its log lines name PrintForge).
+    const said = medusa.output().split('\n').filter((l) => /printforge/i.test(l) && !/to load from/.test(l))
+    if (said.length) console.log(`medusa log (PrintForge lines):\n${said.slice(-20).join('\n')}`)
+    await medusa.stop()
+  })
   phase('medusa start')
 
   // 1. A customer checks out: order.placed → the plugin → POST /orders with the key.
