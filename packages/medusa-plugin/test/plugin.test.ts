@@ -18,6 +18,7 @@ test('line items: a SKU is a product, scan metadata a scan, anything else stays 
       { id: 'ordli_a', title: 'Black', product_title: 'Desk organiser', variant_sku: 'DESK-ORG-01', quantity: 2 },
       { id: 'ordli_b', title: 'Figurine', variant_sku: 'FIG-1', quantity: 1, metadata: { printforge_scan_job_id: '2b1c3f2e-5d1a-4a53-9a3c-6d2f0c1e7a10' } },
       { id: 'ordli_c', title: 'Gift card', variant_sku: null, quantity: 1 },
+      { id: 'ordli_d', title: 'Pen holder', variant_sku: 'PEN-1', quantity: { numeric: 3, raw: { value: '3', precision: 20 } } },
     ],
   })
   assert.deepEqual(body, {
@@ -25,6 +26,7 @@ test('line items: a SKU is a product, scan metadata a scan, anything else stays 
     items: [
       { externalId: 'ordli_a', kind: 'product', productRef: 'DESK-ORG-01', title: 'Desk organiser — Black', quantity: 2 },
       { externalId: 'ordli_b', kind: 'scan', scanJobId: '2b1c3f2e-5d1a-4a53-9a3c-6d2f0c1e7a10', title: 'Figurine', quantity: 1 },
+      { externalId: 'ordli_d', kind: 'product', productRef: 'PEN-1', title: 'Pen holder', quantity: 3 },
     ],
   })
   assert.equal(toPrintForgeOrder({ id: 'order_2', customer_id: 'cus_1', items: [{ id: 'x', title: 'Gift card', quantity: 1 }] }), null, 'nothing printed: nothing sent')

@@ -13,7 +13,8 @@ export interface MedusaOrderForPrintForge {
     title?: string | null
     product_title?: string | null
     variant_sku?: string | null
-    quantity: number | string
+    /** A number, or Medusa's BigNumber (its JSON form has `numeric`, its raw form `value`). */
+    quantity: unknown
     metadata?: Record<string, unknown> | null
   } | null> | null
 }
@@ -39,13 +40,24 @@ const MAX_ITEMS = 50
 
 const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s)
 
+function toQuantity(q: unknown): number {
+  if (typeof q === 'number' || typeof q === 'string') return Number(q)
+  if (q && typeof q === 'object') {
+    const big = q as { numeric?: unknown; value?: unknown }
+    if (typeof big.numeric === 'number') return big.numeric
+    if (big.value !== undefined) return Number(big.value)
+  }
+  return Number.NaN
+}
+
 /** The body, or null when no line item is for PrintForge (nothing to send). */
 export function toPrintForgeOrder(order: MedusaOrderForPrintForge): PrintForgeOrderBody | null {
   const items: PrintForgeOrderItem[] = []
   for (const item of order.items ?? []) {
     if (!item) continue
     const title = clip(item.product_title && item.title && item.product_title !== item.title ? `${item.product_title} — ${item.title}` : (item.product_title ?? item.title ?? 'item'), 255)
-    const quantity = Number(item.quantity)
+    const quantity = toQuantity(item.quantity)
+    if (!Number.isInteger(quantity) || quantity < 1) throw new Error(`order ${order.id} line ${item.id} has no whole quantity`)
     const scan = item.metadata?.[SCAN_METADATA_KEY]
     if (typeof scan === 'string' && scan !== '') items.push({ externalId: item.id, kind: 'scan', scanJobId: scan, title, quantity })
     else if (item.variant_sku) items.push({ externalId: item.id, kind: 'product', productRef: item.variant_sku, title, quantity })

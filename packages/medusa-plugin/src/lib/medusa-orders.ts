@@ -3,16 +3,15 @@
 import type { MedusaContainer, OrderModuleService, Query } from './medusa-types.js'
 import type { MedusaOrderForPrintForge } from './map-order.js'
 
-export const ORDER_FIELDS = [
-  'id', 'display_id', 'customer_id', 'metadata', 'created_at',
-  'items.id', 'items.title', 'items.product_title', 'items.variant_sku', 'items.quantity', 'items.metadata',
-]
-
 export type MedusaOrder = MedusaOrderForPrintForge & { metadata?: Record<string, unknown> | null }
 
+/**
+ * Through the order module's service, not Query: an order line's quantity lives in the order's item
+ * detail, which the service folds into each item (a Query for `items.quantity` gave no usable quantity: PrintForge refused the order).
+ */
 export async function loadOrder(container: MedusaContainer, id: string): Promise<MedusaOrder | null> {
-  const { data } = await container.resolve<Query>('query').graph({ entity: 'order', fields: ORDER_FIELDS, filters: { id } })
-  return (data[0] as MedusaOrder | undefined) ?? null
+  const [order] = await container.resolve<OrderModuleService>('order').listOrders({ id }, { relations: ['items'] })
+  return (order as MedusaOrder | undefined) ?? null
 }
 
 /** Orders created since `since`, oldest first (the reconciliation's candidates). */

@@ -22,6 +22,7 @@ export interface Query {
 
 /** `container.resolve('order')`: the order module's service (only what the plugin calls). */
 export interface OrderModuleService {
+  listOrders(filters: { id: string }, config: { relations: string[] }): Promise<unknown[]>
   updateOrders(orderId: string, data: { metadata: Record<string, unknown> }): Promise<unknown>
 }
 
