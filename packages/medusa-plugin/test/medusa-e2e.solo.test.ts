@@ -58,10 +58,20 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   // Medusa's database, migrations and seed while PrintForge is set up.
   const preparing: Promise<PreparedShop> = prepareShop()
   preparing.catch(() => {}) // awaited below; an early failure must not be unhandled meanwhile
-  after(async () => (await preparing.catch(() => null))?.drop())
+  let medusa: RunningShop | undefined
+  // One hook, in order: Medusa stops before its database is dropped under it.
+  after(async () => {
+    if (medusa) {
+      // On a failure, what the plugin said inside Medusa (its log lines name PrintForge).
+      const said = medusa.output().split('\n').filter((l) => /printforge/i.test(l) && !/to load from/.test(l))
+      if (said.length) console.log(`medusa log (PrintForge lines):\n${said.slice(-20).join('\n')}`)
+      await medusa.stop()
+    }
+    await (await preparing.catch(() => null))?.drop()
+  })
 
   const farm = await printers.ready
-  const api = await startApi(env, { env: { WEBHOOK_DEV_TARGETS: devTargets, LOG_LEVEL: 'error' }, logStream: process.stderr })
+  const api = await startApi(env, { env: { WEBHOOK_DEV_TARGETS: devTargets } })
   await api.app.listen({ host: '127.0.0.1', port: 0 })
   const address = api.app.server.address()
   assert.ok(address && typeof address === 'object')
@@ -83,33 +93,28 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   assert.equal(printFile.statusCode, 201, printFile.body)
   phase('PrintForge set up, Medusa migrated and seeded')
 
-  const medusa: RunningShop = await startShop(shop, medusaPort, { PRINTFORGE_URL: printforgeUrl, PRINTFORGE_API_KEY: key, PRINTFORGE_WEBHOOK_SECRET: secret })
-  after(async () => {
-    // On a failure, what the plugin said inside Medusa (its log lines name PrintForge).
-    const said = medusa.output().split('\n').filter((l) => /printforge/i.test(l) && !/to load from/.test(l))
-    if (said.length) console.log(`medusa log (PrintForge lines):\n${said.slice(-20).join('\n')}`)
-    await medusa.stop()
-  })
+  const running = await startShop(shop, medusaPort, { PRINTFORGE_URL: printforgeUrl, PRINTFORGE_API_KEY: key, PRINTFORGE_WEBHOOK_SECRET: secret })
+  medusa = running
   phase('medusa start')
 
   // 1. A customer checks out: order.placed → the plugin → POST /orders with the key.
-  const order = await checkout(medusa.url, shop.seed, 2)
+  const order = await checkout(running.url, shop.seed, 2)
   const ordersOf = async () => (await json(api, 'GET', `/orders?externalId=${encodeURIComponent(order.id)}`, admin)).items as PfOrder[]
   const [sent] = await waitFor('the order in PrintForge', async () => ((await ordersOf()).length > 0 ? ordersOf() : null), 30_000, 500)
   assert.ok(sent)
   assert.equal(sent.status, 'pending_review')
-  await waitFor('the PrintForge id on the Medusa order', async () => (await medusa.orderMetadata(order.id))?.['printforge_order_id'] === sent.id, 15_000, 250)
+  await waitFor('the PrintForge id on the Medusa order', async () => (await running.orderMetadata(order.id))?.['printforge_order_id'] === sent.id, 15_000, 250)
   phase('checkout → PrintForge order')
 
   // 2. order.placed again, through Medusa's event bus (another process: `medusa exec`), with the
   //    plugin's own "already sent" mark removed first — a duplicate that raced the first delivery.
   //    PrintForge answers it with the same order: still exactly one.
-  const redelivered = await medusa.exec('./redeliver.js', { ORDER_ID: order.id })
+  const redelivered = await running.exec('./redeliver.js', { ORDER_ID: order.id })
   assert.match(redelivered, /redelivered order\.placed/)
   const again = await ordersOf()
   assert.equal(again.length, 1, 'one PrintForge order after two deliveries')
   assert.equal(again[0]?.id, sent.id)
-  assert.equal((await medusa.orderMetadata(order.id))?.['printforge_order_id'], sent.id)
+  assert.equal((await running.orderMetadata(order.id))?.['printforge_order_id'], sent.id)
   phase('duplicate delivery')
 
   // 3. Staff approve; the prints run on the virtual printers; the webhook marks the Medusa order.
@@ -121,14 +126,14 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   assert.equal(done.items[0]?.manufacturingJobs.length, 2, 'quantity 2: two print jobs')
   phase('approval → prints completed')
   const meta = await waitFor('the Medusa order marked completed', async () => {
-    const m = await medusa.orderMetadata(order.id)
+    const m = await running.orderMetadata(order.id)
     return m?.['printforge_status'] === 'completed' ? m : null
   }, 30_000, 250)
   assert.equal(meta['printforge_order_id'], sent.id)
   phase('signed webhook → Medusa order completed')
 
   // 4. Webhooks Medusa must refuse (401), and that leave the order as it was.
-  const hook = `${medusa.url}/hooks/printforge`
+  const hook = `${running.url}/hooks/printforge`
   const body = JSON.stringify({ type: 'order.status_changed', timestamp: new Date(Date.now() + 60_000).toISOString(), data: { orderId: sent.id, externalId: order.id, status: 'failed', previousStatus: 'completed', reason: 'forged' } })
   const signed = (secretToUse: string, at: Date, payload = body) => {
     const id = `msg_${Math.random().toString(36).slice(2)}`
@@ -139,6 +144,6 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   assert.equal(await post(signed(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`, new Date())), 401, 'signed with another secret')
   assert.equal(await post(signed(secret, new Date(Date.now() - 10 * 60_000))), 401, 'stale: signed ten minutes ago')
   assert.equal(await post(signed(secret, new Date()), body.replace('forged', 'tampered')), 401, 'body changed after signing')
-  assert.equal((await medusa.orderMetadata(order.id))?.['printforge_status'], 'completed', 'the refused webhooks changed nothing')
+  assert.equal((await running.orderMetadata(order.id))?.['printforge_status'], 'completed', 'the refused webhooks changed nothing')
   phase('refused webhooks')
 })

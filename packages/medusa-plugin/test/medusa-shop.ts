@@ -133,6 +133,7 @@ export async function startShop(shop: PreparedShop, port: number, settings: Prin
     await new Promise((r) => setTimeout(r, 250))
   }
   const db = new pg.Client({ connectionString: shop.databaseUrl })
+  db.on('error', () => {}) // a dropped database ends it; queries still reject on their own
   await db.connect()
   return {
     url, child,
