@@ -58,9 +58,10 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   // Medusa's database, migrations and seed while PrintForge is set up.
   const preparing: Promise<PreparedShop> = prepareShop()
   preparing.catch(() => {}) // awaited below; an early failure must not be unhandled meanwhile
-  let medusa: RunningShop | undefined
+  const started: { medusa?: RunningShop } = {}
   // One hook, in order: Medusa stops before its database is dropped under it.
   after(async () => {
+    const medusa = started.medusa
     if (medusa) {
       // On a failure, what the plugin said inside Medusa (its log lines name PrintForge).
       const said = medusa.output().split('\n').filter((l) => /printforge/i.test(l) && !/to load from/.test(l))
@@ -94,7 +95,7 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   phase('PrintForge set up, Medusa migrated and seeded')
 
   const running = await startShop(shop, medusaPort, { PRINTFORGE_URL: printforgeUrl, PRINTFORGE_API_KEY: key, PRINTFORGE_WEBHOOK_SECRET: secret })
-  medusa = running
+  started.medusa = running
   phase('medusa start')
 
   // 1. A customer checks out: order.placed → the plugin → POST /orders with the key.
