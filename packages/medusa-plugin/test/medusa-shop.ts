@@ -26,7 +26,7 @@ export interface PreparedShop {
 }
 
 /** The installed shop's directory (installs it on first use: about two minutes). */
-export function shopDir(): string {
+function shopDir(): string {
   const result = spawnSync(process.execPath, [path.join(pluginDir, 'e2e', 'install-shop.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
   if (result.status !== 0) throw new Error('installing the e2e Medusa shop failed')
   return result.stdout.trim()
