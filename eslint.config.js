@@ -3,7 +3,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.turbo/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.turbo/**', 'coverage/**', '**/.medusa/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,5 +32,11 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Packages receive config as arguments; only apps read the environment.' },
       ],
     },
+  },
+  {
+    // The Medusa shop of the plugin's e2e test runs as Medusa's CommonJS (medusa-config.js, exec scripts).
+    files: ['packages/medusa-plugin/e2e/shop/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 )

@@ -75,6 +75,25 @@ export function ensureSeedDesignPython() {
   aptInstall(packages, "Debian's Python packages for the API bench's seed-design peer", { required: false })
 }
 
+/**
+ * The Medusa shop of the plugin's e2e test (packages/medusa-plugin/e2e), for `npm test` only:
+ * installed from its own lockfile into a cache directory, apart from the monorepo, without install
+ * scripts (e2e/install-shop.mjs says why). Only when the run includes that test (`filters` are
+ * npm test's arguments). Not required here: without it that test fails saying what is missing.
+ */
+export async function ensureMedusaShop(filters) {
+  const e2e = 'packages/medusa-plugin/test/medusa-e2e.solo.test.ts'
+  if (filters.length > 0 && !filters.some((f) => e2e.includes(f))) return
+  const { ensureShop, shopDirectory } = await import('../packages/medusa-plugin/e2e/install-shop.mjs')
+  if (existsSync(path.join(shopDirectory(), 'node_modules', '.package-lock.json'))) return
+  step('Installing the Medusa shop of the plugin e2e test (npm ci into a cache directory)')
+  try {
+    ensureShop({ log: () => {} })
+  } catch (err) {
+    console.error(err.message)
+  }
+}
+
 export function aptInstall(packages, what, { required = true } = {}) {
   if (process.getuid?.() !== 0) {
     console.error(`${what} is missing. Install it with: sudo apt-get install -y ${packages.join(' ')}`)

@@ -1,10 +1,11 @@
 // `npm test`: install what is missing, build (type check included), lint, then run every test
 // against real services started for this run (packages/devstack/src/run-tests.ts).
-import { bootstrap, ensurePostgres15, ensurePromtool, run, step } from './bootstrap.mjs'
+import { bootstrap, ensureMedusaShop, ensurePostgres15, ensurePromtool, run, step } from './bootstrap.mjs'
 
 bootstrap()
 ensurePostgres15()
 ensurePromtool()
+await ensureMedusaShop(process.argv.slice(2))
 step('Type-checking tests')
 run('npx', ['tsc', '-p', 'tsconfig.tests.json'])
 step('Linting')

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The worker process: configuration from the environment (only here), then startWorker. SIGTERM
 // and SIGINT close it gracefully within SHUTDOWN_GRACE_MS; a second signal exits at once.
-import { loadConfigOrExit, WorkerEnvSchema } from '@printforge/config'
+import { loadConfigOrExit, refineWorkerConfig, WorkerEnvSchema } from '@printforge/config'
 import { startMetricsServer, type MetricsServer } from '@printforge/metrics'
 import { startHeartbeat } from './heartbeat.js'
 import { startWorker } from './worker.js'
 
-const config = loadConfigOrExit(WorkerEnvSchema, process.env, 'printforge-worker')
+const config = loadConfigOrExit(WorkerEnvSchema, process.env, 'printforge-worker', refineWorkerConfig)
 const lockMs = config.WORKER_LOCK_MS
 const worker = await startWorker(config, {
   lockDurationMs: lockMs,

@@ -1,6 +1,6 @@
 import { catalog, isJobName, parsePayload, type JobName, type JobPayload, type QueueName } from '@printforge/jobs'
 import type { Logger } from '@printforge/logger'
-import { UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq'
+import { DelayedError, UnrecoverableError, WaitingError, type Job, type Processor } from 'bullmq'
 
 /** What a handler learns about the attempt it runs in. */
 export interface JobContext {
@@ -18,7 +18,16 @@ export interface JobContext {
    * code's it calls) goes through it, so one print is followable from its HTTP request.
    */
   log: Logger
+  /**
+   * Puts the job back, delayed by `ms`, without spending an attempt (a handler that cannot take
+   * it now: its webhook endpoint holds all its slots). Never returns: the processor ends the run.
+   * Absent when a handler is called outside BullMQ (tests calling it directly).
+   */
+  defer?: (ms: number) => Promise<never>
 }
+
+/** Thrown by ctx.defer: the job was moved to delayed, the processor hands it back. */
+class Deferred extends Error {}
 
 export type Handler<N extends JobName> = (payload: JobPayload<N>, ctx: JobContext) => Promise<void>
 export type Handlers = { [N in JobName]: Handler<N> }
@@ -74,6 +83,11 @@ export function createProcessor(queue: QueueName, handlers: Handlers, log: Logge
       signal: signal ?? new AbortController().signal,
       requestId,
       log: jobLog,
+      async defer(ms) {
+        if (!token) throw new Error('cannot defer a job without its lock token')
+        await job.moveToDelayed(Date.now() + ms, token)
+        throw new Deferred()
+      },
     }
     const started = Date.now()
     const ended = (outcome: JobOutcome, error?: string) =>
@@ -84,6 +98,7 @@ export function createProcessor(queue: QueueName, handlers: Handlers, log: Logge
       jobLog.info({ ms: Date.now() - started }, 'job done')
       ended('completed')
     } catch (err) {
+      if (err instanceof Deferred) throw new DelayedError()
       if (ctx.signal.aborted && ctx.signal.reason === SHUTDOWN_REASON && token) {
         // Hand the job back untouched: it was interrupted, not failed, so no attempt is spent.
         await job.moveToWait(token)

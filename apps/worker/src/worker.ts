@@ -20,6 +20,8 @@ import { StatusWriter } from './printers/status-writer.js'
 import { createProcessor, SHUTDOWN_REASON, type JobAttempt } from './processor.js'
 import { assertNoEviction, createWorkerRedis, watchRedis } from './redis.js'
 import { DEFAULT_SCHEDULES, upsertSchedules, type ScheduleSettings } from './schedules.js'
+import type { HandlerDeps } from './handlers/index.js'
+import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
 export interface WorkerOptions {
   /** BullMQ key prefix (default: QUEUE_PREFIX, which the API reads too; tests use a random one). */
@@ -27,7 +29,7 @@ export interface WorkerOptions {
   logger?: Logger
   /** PEMs trusted for printer TLS besides Bambu's; default: the file at PRINTER_EXTRA_CA. */
   extraCaPems?: string[]
-  /** Queues this process consumes. Default: WORKER_QUEUES (all three unless set). */
+  /** Queues this process consumes. Default: WORKER_QUEUES (all four unless set). */
   queues?: readonly QueueName[]
   /** Follow printers and keep sessions. Default: when WORKER_QUEUES includes `prints`. */
   printers?: boolean
@@ -41,6 +43,8 @@ export interface WorkerOptions {
   stalledIntervalMs?: number
   timing?: Partial<Timing>
   sessionOptions?: Partial<BambuSessionOptions>
+  /** Test-only webhook settings: retry schedule, timeouts, resolver, pre-send hook, poll interval. */
+  webhooks?: HandlerDeps['webhooks'] & { pollMs?: number }
   /** Test hooks that widen race windows; never set in production. */
   hooks?: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
 }
@@ -117,8 +121,9 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       sweepMinAgeMs: options.sweepMinAgeMs ?? 60_000,
       hooks: options.hooks ?? {},
       inSpan: tracing ? tracing.inSpan : untraced,
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     })
-    const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1 }
+    const concurrency: Record<QueueName, number> = { scans: config.SCAN_CONCURRENCY, prints: config.PRINT_CONCURRENCY, maintenance: 1, webhooks: config.WEBHOOK_CONCURRENCY ?? 16 }
     const alertOnFailure = alertOnTerminalFailure(log)
     const observeJob = (attempt: JobAttempt) => {
       instruments.jobAttempt(attempt)
@@ -136,6 +141,12 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       return worker
     })
     await Promise.all(workers.map((w) => w.waitUntilReady()))
+    if (consumed.includes('webhooks')) {
+      // Where deliveries are sent, due ones become jobs (docs/integrations.md "Recording").
+      const dispatcher = new WebhookDispatcher({ db, queues, log: log.child({ component: 'webhooks' }), databaseUrl: config.DATABASE_URL, pollMs: options.webhooks?.pollMs })
+      await dispatcher.start()
+      cleanups.push(() => dispatcher.close())
+    }
     const schedules = options.schedules === false ? null : { ...DEFAULT_SCHEDULES, ...(typeof options.schedules === 'object' ? options.schedules : {}) }
     if (schedules) await upsertSchedules(queues, schedules)
     const unwatch = watchRedis(redis, log, async () => {

@@ -31,3 +31,8 @@ export { recordOrder, orderRequestHash, ORDER_MAX_ITEMS, ORDER_MAX_QUANTITY, typ
 export { planApproval, approveOrder, rejectOrder, type PlannedLine, type Approval } from './orders/review.js'
 export { settleOrderOfJob, type SettledJobMove } from './orders/settle.js'
 export { createPrintFile, deletePrintFile, PRINT_FILE_VIEW_SELECT, type NewPrintFile } from './orders/print-files.js'
+export * from './webhooks/target.js'
+export { generateWebhookSecret, signingSecretsOf } from './webhooks/secrets.js'
+export * from './webhooks/endpoints.js'
+export * from './webhooks/deliveries.js'
+export { emitScanFinished, emitPrinterTransitions, type PrinterStatusSnapshot } from './webhooks/emitters.js'

@@ -16,8 +16,8 @@ const retry = (attempts: number, delayMs: number) =>
     removeOnFail: { age: 7 * 86_400 },
   }) as const
 
-/** The queues of docs/product.md §6. */
-export const QUEUES = ['scans', 'prints', 'maintenance'] as const
+/** The queues of docs/product.md §6, and outbound webhooks (docs/integrations.md). */
+export const QUEUES = ['scans', 'prints', 'maintenance', 'webhooks'] as const
 export type QueueName = (typeof QUEUES)[number]
 
 /**
@@ -99,6 +99,17 @@ export const catalog = {
     onEnqueueFailure: 'reject',
     options: retry(3, 60_000),
     payload: Type.Object({}, { additionalProperties: false }),
+  },
+  /**
+   * One attempt of a webhook delivery (docs/integrations.md "Webhooks"). Produced only by the
+   * worker's dispatcher from due rows, keyed `<deliveryId>-<attempts>` so repeated wake-ups
+   * collapse; the row schedules retries, so a job's own retries cover infrastructure errors only.
+   */
+  'webhook.deliver': {
+    queue: 'webhooks',
+    onEnqueueFailure: 'sweep',
+    options: retry(3, 1_000),
+    payload: Type.Object({ deliveryId: Uuid }, { additionalProperties: false }),
   },
 } as const satisfies Record<string, { queue: QueueName; onEnqueueFailure: EnqueuePolicy; options: object; payload: unknown }>
 

@@ -228,7 +228,10 @@ ALTER TABLE print_files ALTER COLUMN ams_mapping SET NOT NULL;
 ALTER TABLE print_files ADD CONSTRAINT print_files_key_shape CHECK (file_key ~ '^models/[A-Za-z0-9_-]+/');
 
 ALTER TABLE webhook_endpoints ALTER COLUMN events SET NOT NULL;
-ALTER TABLE webhook_endpoints ADD CONSTRAINT webhook_endpoints_https CHECK (url ~ '^https://');
+-- https, or plain http for a WEBHOOK_DEV_TARGETS target (tests, a local Medusa): which targets
+-- are allowed is the API's and the worker's check (packages/domain/src/webhooks/target.ts); the
+-- worker checks again at every connect, so a row edited here cannot reach a private host either.
+ALTER TABLE webhook_endpoints ADD CONSTRAINT webhook_endpoints_http_url CHECK (url ~ '^https?://');
 ALTER TABLE webhook_endpoints ADD CONSTRAINT webhook_endpoints_events_known CHECK (
   cardinality(events) > 0
   AND events <@ ARRAY['scan.stored', 'scan.failed', 'order.status_changed', 'manufacturing.status_changed',
@@ -444,9 +447,11 @@ CREATE POLICY definer_emit ON webhook_deliveries FOR INSERT TO CURRENT_USER
 CREATE POLICY definer_emit_read ON webhook_deliveries FOR SELECT TO CURRENT_USER
   USING (current_setting('printforge.webhook_emit', true) = 'on');
 
--- Records one event and a pending delivery for every enabled endpoint subscribed to its type;
--- returns the deliveries' ids for the caller to enqueue after its commit (a sweep picks up any
--- the queue missed). Any identified context may emit: the event reports the caller's own change.
+-- Records one event and a pending delivery for every enabled endpoint subscribed to its type, and
+-- wakes the worker's delivery dispatcher: a NOTIFY is delivered at commit (never for a rollback),
+-- and the dispatcher also polls, so a lost notification only delays. Producers need not enqueue
+-- anything. Returns the deliveries' ids (informational). Any identified context may emit: the
+-- event reports the caller's own change.
 CREATE FUNCTION public.webhook_emit(p_type text, p_data jsonb) RETURNS uuid[]
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE v_event text := 'msg_' || replace(gen_random_uuid()::text, '-', ''); ids uuid[];
@@ -467,6 +472,9 @@ BEGIN
     RETURNING id
   ) SELECT COALESCE(array_agg(id), '{}') INTO ids FROM made;
   PERFORM set_config('printforge.webhook_emit', 'off', true);
+  IF cardinality(ids) > 0 THEN
+    PERFORM pg_notify('printforge_webhooks', '');
+  END IF;
   RETURN ids;
 END $$;
 REVOKE ALL ON FUNCTION public.webhook_emit(text, jsonb) FROM PUBLIC;

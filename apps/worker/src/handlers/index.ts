@@ -20,6 +20,9 @@ import { createPrintCancel } from './print-cancel.js'
 import { createPrintDispatch } from './print-dispatch.js'
 import { createPrinterCommand } from './printer-command.js'
 import { createScanIngest } from './scan-ingest.js'
+import { createWebhookDeliver, type DeliverDeps } from '../webhooks/deliver.js'
+import { EndpointSlots } from '../webhooks/slots.js'
+import { parseDevTargets } from '@printforge/config'
 
 export interface Timing {
   /** Longest wait for a printer to be online with a reported state. */
@@ -47,6 +50,8 @@ export interface HandlerDeps {
   hooks: { claim?: ClaimHooks; beforeSend?: (jobId: string) => Promise<void> }
   /** A span around each printer command when tracing is on. */
   inSpan: InSpan
+  /** Test-only webhook overrides (short schedule and timeouts, a chosen resolver, a pre-send hook). */
+  webhooks?: Pick<DeliverDeps, 'delaysMs' | 'timeouts' | 'lookup' | 'beforeSend'> & { endpointConcurrency?: number }
 }
 
 export function buildHandlers(d: HandlerDeps): Handlers {
@@ -72,5 +77,11 @@ export function buildHandlers(d: HandlerDeps): Handlers {
     'maintenance.sweep': createSweep({ db: d.db, store: d.store, queues: d.queues, log: d.log, minAgeMs: d.sweepMinAgeMs }),
     'maintenance.retention': createRetention({ db: d.db, store: d.store, log: d.log, jobRetentionDays: d.config.JOB_RETENTION_DAYS, auditRetentionDays: d.config.AUDIT_RETENTION_DAYS }),
     'maintenance.audit-verify': createAuditVerify({ db: d.db, log: d.log }),
+    'webhook.deliver': createWebhookDeliver({
+      db: d.db, keyring: d.keyring, log: d.log, metrics: instruments.webhooks,
+      policy: { devTargets: parseDevTargets(d.config.WEBHOOK_DEV_TARGETS).targets },
+      slots: new EndpointSlots(d.webhooks?.endpointConcurrency ?? d.config.WEBHOOK_ENDPOINT_CONCURRENCY ?? 4),
+      ...d.webhooks,
+    }),
   }
 }

@@ -18,6 +18,7 @@ import { createPrinterLatencyMetrics, type PrinterLatencyMetrics } from './print
 import { registerPrinterMetrics } from './printers.js'
 import { registerQueueMetrics } from './queues.js'
 import { createScanMetrics, type ScanMetrics } from './scans.js'
+import { createWebhookMetrics, type WebhookMetrics } from './webhooks.js'
 
 /** What the worker's code observes as it runs. */
 export interface WorkerInstruments {
@@ -26,6 +27,7 @@ export interface WorkerInstruments {
   commands: CommandMetrics
   ftps: FtpsMetrics
   latency: PrinterLatencyMetrics
+  webhooks: WebhookMetrics
 }
 
 export interface WorkerMetrics {
@@ -51,6 +53,7 @@ export function createWorkerMetrics(o: { database: Database; poolMax: number; re
       commands: createCommandMetrics(registry),
       ftps: createFtpsMetrics(registry),
       latency: createPrinterLatencyMetrics(registry),
+      webhooks: createWebhookMetrics(registry, o.db),
     },
     watchPrinters(manager) {
       registerPrinterMetrics(registry, manager, activeJobsReader(o.db))

@@ -2,6 +2,7 @@
 // on change only, at most once per `throttleMs` per printer, plus a slow heartbeat for lastSeenAt.
 import type { BambuPrinter } from '@printforge/bambu'
 import { isForeignKeyViolation, type Prisma, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { emitPrinterTransitions, type PrinterStatusSnapshot } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { Histogram } from '@printforge/metrics'
 import type { PrinterManager } from './manager.js'
@@ -119,9 +120,12 @@ export class StatusWriter {
     if (fieldsKey === slot.lastKey && !seenDue) return
     slot.lastWriteAt = Date.now()
     const data = { ...fields, errors: fields.errors as unknown as Prisma.InputJsonArray, ...(seenAt ? { lastSeenAt: seenAt } : {}) }
-    slot.writing = withTx(this.o.db, SYSTEM_CONTEXT, (tx) =>
-      tx.printerStatus.upsert({ where: { printerId: id }, create: { printerId: id, ...data }, update: data, select: { printerId: true } }),
-    )
+    // printer.offline / printer.error webhooks on the transition only, in the write's transaction.
+    slot.writing = withTx(this.o.db, SYSTEM_CONTEXT, async (tx) => {
+      const before = await tx.printerStatus.findUnique({ where: { printerId: id }, select: { online: true, connection: true, errors: true } })
+      await tx.printerStatus.upsert({ where: { printerId: id }, create: { printerId: id, ...data }, update: data, select: { printerId: true } })
+      await emitPrinterTransitions(tx, id, before && { ...before, errors: (Array.isArray(before.errors) ? before.errors : []) as unknown as PrinterStatusSnapshot['errors'] }, fields)
+    })
       .then(() => {
         slot.lastKey = fieldsKey
         if (seenAt) slot.writtenSeenAt = seenAt.getTime()

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox'
 import type { ConfigProblem } from '../load.js'
 import { Secret } from '../secret.js'
 import { commonEnv, databaseEnv, metricsEnv, redisEnv, storageEnv, tracingEnv } from './common.js'
+import { refineWebhookConfig, webhookEnv } from './webhooks.js'
 
 /** The API process (docs/product.md §2, §3, §11). */
 export const ApiEnvSchema = Type.Object({
@@ -11,6 +12,7 @@ export const ApiEnvSchema = Type.Object({
   ...storageEnv,
   ...metricsEnv(9464),
   ...tracingEnv,
+  ...webhookEnv,
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   API_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8000 }),
   /** Exact origins, comma-separated. No wildcard, no `null` (checked in refineApiConfig). */
@@ -67,6 +69,7 @@ export function refineApiConfig(config: ApiConfig): ConfigProblem[] {
       problems.push({ variable: 'ALLOWED_ORIGINS', problem: `holds ${JSON.stringify(origin)}: list exact origins (scheme://host[:port]); no wildcard, no null, no path` })
     }
   }
+  problems.push(...refineWebhookConfig(config))
   return problems
 }
 

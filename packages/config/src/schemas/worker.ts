@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { Secret } from '../secret.js'
 import { commonEnv, databaseEnv, metricsEnv, redisEnv, storageEnv, tracingEnv } from './common.js'
+import { refineWebhookConfig, webhookEnv } from './webhooks.js'
 
 /** The worker process (docs/product.md §6). */
 export const WorkerEnvSchema = Type.Object({
@@ -10,6 +11,7 @@ export const WorkerEnvSchema = Type.Object({
   ...storageEnv,
   ...metricsEnv(9465),
   ...tracingEnv,
+  ...webhookEnv,
   /** AES-256-GCM keys for printer access codes: `id:base64(32 bytes)`, comma-separated, newest first. */
   PRINTER_KEYS: Secret('key-list'),
   /** Extra CA (PEM file path) trusted for printer TLS besides Bambu's own CAs: the virtual printers' test CA. */
@@ -32,7 +34,13 @@ export const WorkerEnvSchema = Type.Object({
    * printer sessions: real printers take few MQTT clients, so scale scans with `scans`-only
    * processes (one per core) next to a single full worker.
    */
-  WORKER_QUEUES: Type.String({ pattern: '^(scans|prints|maintenance)(,(scans|prints|maintenance))*$', default: 'scans,prints,maintenance' }),
+  WORKER_QUEUES: Type.String({ pattern: '^(scans|prints|maintenance|webhooks)(,(scans|prints|maintenance|webhooks))*$', default: 'scans,prints,maintenance,webhooks' }),
+  /**
+   * Webhook deliveries sent at once by this process (default 16); one endpoint holds at most
+   * WEBHOOK_ENDPOINT_CONCURRENCY (default 4) of them, so a slow endpoint cannot take every slot.
+   */
+  WEBHOOK_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  WEBHOOK_ENDPOINT_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /**
    * File the worker touches every 10 s while its event loop runs: the container health check
    * (apps/worker/dist/healthcheck.js) reads its age. Unset: no heartbeat (development, tests).
@@ -47,3 +55,6 @@ export const WorkerEnvSchema = Type.Object({
 })
 
 export type WorkerConfig = Static<typeof WorkerEnvSchema>
+
+/** Rules that span variables (loadConfig's refine step). */
+export const refineWorkerConfig = (config: WorkerConfig) => refineWebhookConfig(config)

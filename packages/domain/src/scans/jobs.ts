@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR, type Actor, type RequestMeta } from '../actor.js'
 import { systemMeta } from '../correlation.js'
 import { IMAGE_PENDING, SCAN_ACTIVE, SCAN_BUSY, SCAN_CANCELLABLE, SCAN_CANCELLED, type ScanStatus } from './states.js'
 import { moveScanJob } from './transition.js'
+import { emitScanFinished } from '../webhooks/emitters.js'
 
 export interface NewScanImage {
   id: string
@@ -124,6 +125,7 @@ export async function giveUpScanJob(tx: Tx, id: string, reason: string): Promise
   if (!(await moveScanJob(tx, id, SCAN_ACTIVE, 'failed', { failureReason, finishedAt: new Date() }))) return false
   await tx.scanImage.updateMany({ where: { jobId: id, status: IMAGE_PENDING }, data: { status: 'failed', failureReason: 'not processed: the job gave up' } })
   await recordDeletions(tx, [quarantinePrefix(id)], 'scan.failed')
+  await emitScanFinished(tx, id)
   await writeAudit(tx, { ...SYSTEM_ACTOR, ...(await systemMeta(tx, 'scan_job', id)), action: 'scan.failed', targetType: 'scan_job', targetId: id, details: { reason: failureReason } })
   return true
 }
@@ -138,6 +140,7 @@ export async function finishScanJob(tx: Tx, id: string): Promise<void> {
   const reasons = [...new Set(failed.map((i) => i.failureReason))].join('; ')
   const failureReason = failed.length > 0 ? `${failed.length} of ${images.length} images failed: ${reasons}`.slice(0, 500) : null
   if (await moveScanJob(tx, id, [SCAN_BUSY], status, { failureReason, finishedAt: new Date() })) {
+    await emitScanFinished(tx, id)
     await writeAudit(tx, { ...SYSTEM_ACTOR, ...(await systemMeta(tx, 'scan_job', id)), action: status === 'stored' ? 'scan.stored' : 'scan.failed', targetType: 'scan_job', targetId: id, details: { stored, failed: failed.length } })
   }
 }

@@ -16,10 +16,11 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 
 /**
  * Records an event in the caller's transaction (webhook_emit: one event row, one pending delivery
- * per subscribed endpoint), so the event exists exactly when the change it reports commits.
- * Returns the new deliveries' ids: enqueue `webhook.deliver` for each after the commit; the
- * maintenance sweep sends any whose enqueue was lost. `data` is what receivers see: ids and
- * states, never secrets or more customer data than the subscriber's scopes would read.
+ * per subscribed endpoint), so the event exists exactly when the change it reports commits. That
+ * is all a producer does: webhook_emit notifies the worker at commit, and the worker's dispatcher
+ * (which also polls) turns due deliveries into jobs. The returned ids are informational.
+ * `data` is what receivers see: ids and states, never secrets or more customer data than the
+ * subscriber's scopes would read.
  */
 export async function emitWebhookEvent(tx: Tx, type: WebhookEventType, data: Record<string, unknown>): Promise<string[]> {
   const [row] = await tx.$queryRaw<{ ids: string[] }[]>`SELECT public.webhook_emit(${type}, ${JSON.stringify(data)}::jsonb) AS ids`

@@ -1,3 +1,4 @@
+import { parseDevTargets } from '@printforge/config'
 import { parsePrinterKeys } from '@printforge/printer-keys'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -15,6 +16,7 @@ import { createScanUploadService, type ScanUploadService } from '../../services/
 import { createStaffService, type StaffService } from '../../services/staff.service.js'
 import { createStatsService, type StatsService } from '../../services/stats.service.js'
 import { createTokenRevocationService, type TokenRevocationService } from '../../services/token-revocations.service.js'
+import { createWebhookService, type WebhookService } from '../../services/webhooks.service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,6 +33,7 @@ declare module 'fastify' {
       tokens: TokenRevocationService
       orders: OrderService
       printFiles: PrintFileService
+      webhooks: WebhookService
       apiKeys: ApiKeyService
     }
   }
@@ -63,6 +66,7 @@ export default fp(
       printFiles: createPrintFileService({ db, store, log: app.log }),
       apiKeys: createApiKeyService({ db, keys: app.apiKeys }),
       printers: createPrinterService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), enqueue }),
+      webhooks: createWebhookService({ db, keyring: parsePrinterKeys(config.PRINTER_KEYS), policy: { devTargets: parseDevTargets(config.WEBHOOK_DEV_TARGETS).targets } }),
     })
   },
   { name: 'services', dependencies: ['database', 'storage', 'queues', 'redis', 'auth'] },

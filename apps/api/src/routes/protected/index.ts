@@ -13,6 +13,7 @@ import quota from './quota.js'
 import staff from './staff.js'
 import stats from './stats.js'
 import tokens from './tokens.js'
+import webhooks from './webhooks.js'
 
 /**
  * Every authenticated route lives in this encapsulated scope: its hooks authenticate, then
@@ -47,9 +48,10 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })
   await app.register(tokens, { prefix: '/tokens' })
-  await app.register(apiKeys, { prefix: '/api-keys' })
   await app.register(orders, { prefix: '/orders' })
   await app.register(printFiles, { prefix: '/print-files' })
+  await app.register(webhooks, { prefix: '/webhooks' })
+  await app.register(apiKeys, { prefix: '/api-keys' })
 }
 
 export default protectedRoutes
