@@ -122,7 +122,7 @@ test('deliveries: status filter and cursor paging; replay moves dead to pending 
   const seen: string[] = []
   let cursor: string | null = null
   do {
-    const res = await api.app.inject({ method: 'GET', url: `/webhooks/${endpoint.id}/deliveries`, headers: admin.auth, query: { limit: '2', ...(cursor ? { cursor } : {}) } })
+    const res: { statusCode: number; body: string; json: () => { items: { id: string }[]; nextCursor: string | null } } = await api.app.inject({ method: 'GET', url: `/webhooks/${endpoint.id}/deliveries`, headers: admin.auth, query: { limit: '2', ...(cursor ? { cursor } : {}) } })
     assert.equal(res.statusCode, 200, res.body)
     const page = res.json()
     seen.push(...page.items.map((d: { id: string }) => d.id))
