@@ -109,7 +109,8 @@ export const catalog = {
     queue: 'webhooks',
     onEnqueueFailure: 'sweep',
     options: retry(3, 1_000),
-    payload: Type.Object({ deliveryId: Uuid }, { additionalProperties: false }),
+    // endpointId lets the worker apply the per-endpoint slot cap before touching the database.
+    payload: Type.Object({ deliveryId: Uuid, endpointId: Uuid }, { additionalProperties: false }),
   },
 } as const satisfies Record<string, { queue: QueueName; onEnqueueFailure: EnqueuePolicy; options: object; payload: unknown }>
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { emitWebhookEvent } from '@printforge/domain'
 import type { multipart } from '../helper.ts'
 import { jpeg } from '../images.ts'
 import { slicedProject } from '../models.ts'
@@ -37,6 +39,15 @@ export interface RouteFixture {
 export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /', 'GET /health', 'GET /health/ready'])
 
 const page = { query: { limit: '5' } }
+
+// A literal public address: no DNS lookup at save time (the tests run offline).
+const PUBLIC_HOOK = 'https://93.184.216.34/hooks/printforge'
+/** A fresh webhook endpoint (each allowed caller gets its own, so a DELETE leaves the next one intact). */
+async function webhook(w: World): Promise<string> {
+  const admin = await w.caller('admin')
+  const res = await w.api.app.inject({ method: 'POST', url: '/webhooks', headers: admin.auth, payload: { url: PUBLIC_HOOK, events: ['scan.stored'] } })
+  return res.json().endpoint.id as string
+}
 
 /**
  * One valid request per documented route, keyed `METHOD /path` as in the OpenAPI document. A
@@ -110,6 +121,25 @@ export const FIXTURES: Record<string, RouteFixture> = {
       const admin = await w.caller('admin')
       const res = await w.api.app.inject({ method: 'POST', url: '/api-keys', headers: admin.auth, payload: { name: 'route-security', scopes: ['jobs:read'] } })
       return { params: { id: res.json().apiKey.id as string } }
+    },
+  },
+  'POST /webhooks/': { request: () => ({ json: { url: PUBLIC_HOOK, events: ['scan.stored'] } }) },
+  'GET /webhooks/': { request: () => ({}) },
+  'GET /webhooks/{id}': { request: async (w) => ({ params: { id: await webhook(w) } }) },
+  'PATCH /webhooks/{id}': { request: async (w) => ({ params: { id: await webhook(w) }, json: { enabled: false } }) },
+  'DELETE /webhooks/{id}': { request: async (w) => ({ params: { id: await webhook(w) } }) },
+  'POST /webhooks/{id}/rotate-secret': { request: async (w) => ({ params: { id: await webhook(w) }, json: { overlapSeconds: 60 } }) },
+  'GET /webhooks/{id}/deliveries': { request: async (w) => ({ params: { id: await webhook(w) }, ...page }) },
+  'POST /webhooks/{id}/deliveries/{deliveryId}/replay': {
+    request: async (w) => {
+      const id = await webhook(w)
+      const deliveryId = await withTx(w.api.db, SYSTEM_CONTEXT, async (tx) => {
+        await emitWebhookEvent(tx, 'scan.stored', { scanJobId: 'route-security' })
+        const mine = await tx.webhookDelivery.findFirstOrThrow({ where: { endpointId: id }, select: { id: true } })
+        await tx.webhookDelivery.update({ where: { id: mine.id }, data: { status: 'dead' } })
+        return mine.id
+      })
+      return { params: { id, deliveryId } }
     },
   },
   'POST /tokens/revoke': { request: async (w) => ({ json: { actorType: 'customer', actorId: (await w.caller('customer')).id } }) },

@@ -30,8 +30,11 @@ export interface DeliverDeps {
   beforeSend?: (deliveryId: string) => Promise<void>
 }
 
-/** How long a delivery whose endpoint holds all its slots waits before it asks again. */
-const SLOT_RETRY_MS = 250
+/**
+ * How long a delivery whose endpoint holds all its slots waits before it asks again (plus up to
+ * as much jitter, so deferred jobs do not come back in lockstep).
+ */
+const SLOT_RETRY_MS = 40
 
 /** The Standard Webhooks headers: one `v1,<sig>` per secret that signs now, space-separated. */
 export function signatureHeaders(secrets: readonly string[], eventId: string, body: string, at = new Date()) {
@@ -40,22 +43,26 @@ export function signatureHeaders(secrets: readonly string[], eventId: string, bo
 }
 
 export function createWebhookDeliver(d: DeliverDeps): Handler<'webhook.deliver'> {
-  return async ({ deliveryId }, ctx) => {
-    const head = await withTx(d.db, SYSTEM_CONTEXT, (tx) =>
-      tx.webhookDelivery.findUnique({ where: { id: deliveryId }, select: { endpointId: true, status: true, nextAttemptAt: true } }),
-    )
-    // Delivered, dead, deleted, or leased by another attempt: nothing to do for this job.
-    if (!head || head.status !== 'pending' || head.nextAttemptAt.getTime() > Date.now()) return
-    if (!d.slots.tryTake(head.endpointId)) {
-      if (ctx.defer) return ctx.defer(SLOT_RETRY_MS)
+  return async ({ deliveryId, endpointId }, ctx) => {
+    // The cap is checked before any database work: a deferred job costs one Redis call.
+    if (!d.slots.tryTake(endpointId)) {
+      if (ctx.defer) return ctx.defer(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS))
       throw new Error('endpoint has no free delivery slot')
     }
     try {
-      const claimed = await withTx(d.db, SYSTEM_CONTEXT, (tx) => claimWebhookDelivery(tx, deliveryId))
-      if (!claimed) return
+      // One transaction claims the attempt and opens the secrets that sign now (null: none opens).
+      const claim = await withTx(d.db, SYSTEM_CONTEXT, async (tx) => {
+        const claimed = await claimWebhookDelivery(tx, deliveryId)
+        if (!claimed) return null
+        const secrets = await signingSecretsOf(tx, d.keyring, claimed.endpointId).catch(() => null)
+        return { claimed, secrets }
+      })
+      // Delivered, dead, deleted, disabled, or leased by another attempt: nothing to do.
+      if (!claim) return
+      const { claimed, secrets } = claim
       await d.beforeSend?.(deliveryId)
       const started = performance.now()
-      const result = await attempt(d, claimed)
+      const result = await attempt(d, claimed, secrets)
       const status = await withTx(d.db, SYSTEM_CONTEXT, (tx) => recordWebhookAttempt(tx, claimed, result, d.delaysMs))
       if (status === null) return ctx.log.warn({ deliveryId, attempt: claimed.attempt }, 'webhook attempt outcome not recorded: a newer attempt holds the row')
       d.metrics.attempt(status === 'delivered' ? 'delivered' : status === 'dead' ? 'dead' : 'retry', (performance.now() - started) / 1000)
@@ -64,13 +71,13 @@ export function createWebhookDeliver(d: DeliverDeps): Handler<'webhook.deliver'>
       else if (status === 'pending') ctx.log.warn(fields, 'webhook attempt failed; retry scheduled')
       else ctx.log.debug(fields, 'webhook delivered')
     } finally {
-      d.slots.release(head.endpointId)
+      d.slots.release(endpointId)
     }
   }
 }
 
 /** Sign and send; every failure becomes a recorded result (never a thrown error). */
-async function attempt(d: DeliverDeps, claimed: ClaimedDelivery): Promise<DeliveryResult> {
+async function attempt(d: DeliverDeps, claimed: ClaimedDelivery, secrets: string[] | null): Promise<DeliveryResult> {
   let target
   try {
     target = parseWebhookUrl(claimed.url, d.policy)
@@ -78,12 +85,7 @@ async function attempt(d: DeliverDeps, claimed: ClaimedDelivery): Promise<Delive
     if (err instanceof WebhookTargetError) return { ok: false, error: `refused target: ${err.message}` }
     throw err
   }
-  let secrets: string[]
-  try {
-    secrets = await withTx(d.db, SYSTEM_CONTEXT, (tx) => signingSecretsOf(tx, d.keyring, claimed.endpointId))
-  } catch {
-    return { ok: false, error: 'no usable signing secret (PRINTER_KEYS no longer opens it)' }
-  }
+  if (!secrets) return { ok: false, error: 'no usable signing secret (PRINTER_KEYS no longer opens it)' }
   const headers = signatureHeaders(secrets, claimed.eventId, claimed.body)
   return sendWebhook({ target, headers, body: claimed.body, ...(d.timeouts ? { timeouts: d.timeouts } : {}), ...(d.lookup ? { lookup: d.lookup } : {}) })
 }

@@ -88,15 +88,15 @@ export class WebhookDispatcher {
     const now = Date.now()
     for (const [key, at] of this.recent) if (now - at > 10 * TRUST_MS) this.recent.delete(key)
     await Promise.all(
-      due.map(async ({ id, attempts, nextAttemptAt }) => {
+      due.map(async ({ id, endpointId, attempts, nextAttemptAt }) => {
         // The row's state names the job: a retry, a lease that ran out or a replay is a new key.
         const key = `${id}-${attempts}-${nextAttemptAt.getTime()}`
         const seen = this.recent.get(key)
         if (seen !== undefined && now - seen < TRUST_MS) return
         // First sight: add (a job with this id absorbs it). Still due long after: the job may
         // have been lost or have failed for good, so look at it and re-add if it is not live.
-        if (seen === undefined) await enqueue(this.o.queues, 'webhook.deliver', { deliveryId: id }, key)
-        else await requeueMissing(this.o.queues, 'webhook.deliver', { deliveryId: id }, key)
+        if (seen === undefined) await enqueue(this.o.queues, 'webhook.deliver', { deliveryId: id, endpointId }, key)
+        else await requeueMissing(this.o.queues, 'webhook.deliver', { deliveryId: id, endpointId }, key)
         this.recent.set(key, now)
       }),
     )

@@ -72,13 +72,13 @@ export async function replayWebhookDelivery(tx: Tx, endpointId: string, delivery
 }
 
 /** The dispatcher: pending deliveries that are due, oldest due first (the state keys its job). */
-export async function dueWebhookDeliveries(tx: Tx, limit: number): Promise<{ id: string; attempts: number; nextAttemptAt: Date }[]> {
+export async function dueWebhookDeliveries(tx: Tx, limit: number): Promise<{ id: string; endpointId: string; attempts: number; nextAttemptAt: Date }[]> {
   // A disabled endpoint's deliveries wait (pending) until it is enabled again.
   return tx.webhookDelivery.findMany({
     where: { status: 'pending', nextAttemptAt: { lte: new Date() }, endpoint: { enabled: true } },
     orderBy: { nextAttemptAt: 'asc' },
     take: limit,
-    select: { id: true, attempts: true, nextAttemptAt: true },
+    select: { id: true, endpointId: true, attempts: true, nextAttemptAt: true },
   })
 }
 
