@@ -6,7 +6,7 @@ import { pct } from './fuzz.arbitraries.ts'
 import { jpeg, png, pngBomb } from './images.ts'
 import { slicedProject, zip } from './models.ts'
 
-export type UploadRoute = 'jobs' | 'manufacturing'
+export type UploadRoute = 'jobs' | 'manufacturing' | 'print-files'
 
 type Source = 'jpeg' | 'png' | 'zip' | 'bomb' | 'random' | 'bigZip'
 /** File content: a real file, possibly cut to its first bytes and followed by random ones. */
@@ -61,7 +61,10 @@ const fieldValue: fc.Arbitrary<FieldValue> = fc.oneof(
 )
 
 function part(route: UploadRoute): fc.Arbitrary<Part> {
-  const names = route === 'jobs' ? ['title', 'notes', 'images', 'images', 'images'] : [...MODEL_FIELDS, 'model', 'model']
+  const names =
+    route === 'jobs' ? ['title', 'notes', 'images', 'images', 'images']
+      : route === 'print-files' ? [...MODEL_FIELDS, 'name', 'productRef', 'model', 'model']
+        : [...MODEL_FIELDS, 'model', 'model']
   return fc.record({
     file: fc.boolean(),
     name: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: fc.constantFrom('', 'status', '__proto__', 'images[]', 'Title', 'model"; filename="x.jpg') }, { weight: 1, arbitrary: sizes.map((n) => 'f'.repeat(n)) }),
@@ -85,8 +88,15 @@ function acceptable(route: UploadRoute): fc.Arbitrary<Part[]> {
       plain('title', { lit: 'Vase' }), ...(notes ? [plain('notes', { lit: 'matte' })] : []), ...images,
     ])
   }
-  const target = fc.oneof(fc.constant(plain('model', { lit: 'P1S' })), fc.nat().map((pick) => plain('printerId', { ref: 'printer', pick })))
   const options = fc.subarray([plain('plate', { lit: '1' }), plain('useAms', { lit: 'true' }), plain('amsMapping', { lit: '[0,1,-1]' }), plain('timelapse', { lit: 'false' })])
+  if (route === 'print-files') {
+    // A print file names its printer model (never a printer) and may carry a product reference.
+    const productRef = fc.option(fc.stringMatching(/^[A-Z0-9-]{1,12}$/).map((ref) => plain('productRef', { lit: ref })), { nil: undefined })
+    return fc.tuple(productRef, options).map(([ref, o]) => [
+      plain('model', { lit: 'P1S' }), plain('name', { lit: 'Benchy' }), ...(ref ? [ref] : []), ...o, upload('model', 'benchy.gcode.3mf', 'zip'),
+    ])
+  }
+  const target = fc.oneof(fc.constant(plain('model', { lit: 'P1S' })), fc.nat().map((pick) => plain('printerId', { ref: 'printer', pick })))
   return fc.tuple(target, options).map(([t, o]) => [t, ...o, upload('model', 'benchy.gcode.3mf', 'zip')])
 }
 

@@ -1,4 +1,4 @@
-// Property-based fuzzing of the two multipart routes (POST /jobs/create, POST /manufacturing/create):
+// Property-based fuzzing of the multipart routes (POST /jobs/create, POST /manufacturing/create, POST /print-files):
 // part counts around the parser limits, bodies cut inside a part, wrong, missing and huge
 // boundaries, huge field and file names, duplicate fields, random bytes and real JPEG, PNG and
 // ZIP heads. Same invariants as the HTTP fuzz suite (fuzz.world.ts `exercise`).
@@ -14,7 +14,7 @@ import { useApi } from './helper.ts'
 // A small model limit keeps over-limit cases cheap (the images' 10 MiB limit is fixed in code).
 const MAX_MODEL_BYTES = 64 * 1024
 const api = useApi({ NODE_ENV: 'production', MAX_MODEL_BYTES })
-const RUNS = { jobs: 110, manufacturing: 110 }
+const RUNS = { jobs: 110, manufacturing: 110, printFiles: 80 }
 
 const caseArb = (route: UploadRoute) =>
   fc.record({
@@ -34,7 +34,7 @@ const caseArb = (route: UploadRoute) =>
   })
 type Case = ReturnType<typeof caseArb> extends fc.Arbitrary<infer T> ? T : never
 
-describe('multipart fuzz: POST /jobs/create and POST /manufacturing/create', () => {
+describe('multipart fuzz: POST /jobs/create, POST /manufacturing/create and POST /print-files', () => {
   let world: World
   let files: Files
   let refs: Refs
@@ -73,15 +73,19 @@ describe('multipart fuzz: POST /jobs/create and POST /manufacturing/create', () 
 
   test('the routes that parse multipart bodies are exactly the ones fuzzed here', async () => {
     // A new multipart route fails this test until it gets a body model above.
-    assert.deepEqual([...(await multipartRoutes(world, listRoutes(api.app)))].sort(), ['POST /jobs/create', 'POST /manufacturing/create'])
+    // A prefix's root route answers with and without the trailing slash: one handler, fuzzed once.
+    assert.deepEqual([...(await multipartRoutes(world, listRoutes(api.app)))].sort(), ['POST /jobs/create', 'POST /manufacturing/create', 'POST /print-files', 'POST /print-files/'])
   })
 
   test('POST /jobs/create', () => fuzz('multipart POST /jobs/create', RUNS.jobs, caseArb('jobs'), run('/jobs/create', 'multipart POST /jobs/create')))
   test('POST /manufacturing/create', () =>
     fuzz('multipart POST /manufacturing/create', RUNS.manufacturing, caseArb('manufacturing'), run('/manufacturing/create', 'multipart POST /manufacturing/create')))
 
-  test('both multipart routes were fuzzed', () => {
-    for (const label of ['multipart POST /jobs/create', 'multipart POST /manufacturing/create']) {
+  test('POST /print-files', () =>
+    fuzz('multipart POST /print-files', RUNS.printFiles, caseArb('print-files'), run('/print-files/', 'multipart POST /print-files')))
+
+  test('every multipart route was fuzzed', () => {
+    for (const label of ['multipart POST /jobs/create', 'multipart POST /manufacturing/create', 'multipart POST /print-files']) {
       assert.ok(casesFor(label) >= 20 || process.env['FUZZ_ROUTE'], `${label} got ${casesFor(label)} cases`)
     }
   })

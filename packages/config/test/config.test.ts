@@ -98,12 +98,12 @@ describe('configuration secrets (docs/product.md §8)', () => {
     }
   })
 
-  test('WORKER_QUEUES lists known queues only; the default consumes all three', () => {
+  test('WORKER_QUEUES lists known queues only; the default consumes all four', () => {
     const worker = {
       DATABASE_URL: url(strong), REDIS_URL: `redis://:${strong}@127.0.0.1:6379`, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'printforge',
       S3_ACCESS_KEY_ID: 'printforge-key', S3_SECRET_ACCESS_KEY: strong, PRINTER_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     }
-    assert.equal(loadConfig(WorkerEnvSchema, worker).WORKER_QUEUES, 'scans,prints,maintenance')
+    assert.equal(loadConfig(WorkerEnvSchema, worker).WORKER_QUEUES, 'scans,prints,maintenance,webhooks')
     assert.equal(loadConfig(WorkerEnvSchema, { ...worker, WORKER_QUEUES: 'scans' }).WORKER_QUEUES, 'scans')
     for (const bad of ['scan', 'scans,', 'scans, prints', 'scans,emails']) {
       assert.ok('WORKER_QUEUES' in problemsOf(() => loadConfig(WorkerEnvSchema, { ...worker, WORKER_QUEUES: bad })), bad)
