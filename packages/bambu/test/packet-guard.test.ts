@@ -8,8 +8,17 @@ import { MALFORMED_LENGTH, PacketSizeGuard } from '../src/packet-guard.ts'
 
 const publish = (payloadBytes: number) =>
   generate({ cmd: 'publish', topic: 'device/01P00A000000001/report', payload: Buffer.alloc(payloadBytes, 0x61), qos: 0, dup: false, retain: false })
-/** Remaining length of a generated packet: its size minus the type byte and the varint. */
-const remaining = (packet: Buffer) => packet.length - 1 - (packet.length - 1 > 2_097_151 ? 4 : packet.length - 1 > 16_383 ? 3 : packet.length - 1 > 127 ? 2 : 1)
+/** Bytes of the varint that encodes a remaining length. */
+const varintBytes = (n: number) => (n > 2_097_151 ? 4 : n > 16_383 ? 3 : n > 127 ? 2 : 1)
+/**
+ * Remaining length of a generated packet: its size minus the type byte and the varint. The varint's
+ * own size depends on the remaining length, not on the packet's (near 16,383 they differ), so the
+ * one consistent split is searched for.
+ */
+function remaining(packet: Buffer): number {
+  for (let v = 1; v <= 4; v++) if (varintBytes(packet.length - 1 - v) === v) return packet.length - 1 - v
+  throw new Error(`no consistent remaining length for a ${packet.length}-byte packet`)
+}
 
 /** Feeds `bytes` in pieces cut at `cuts` (fractions of the length). */
 function feedInPieces(guard: PacketSizeGuard, bytes: Buffer, cuts: number[]): number | null {
@@ -45,6 +54,14 @@ describe('PacketSizeGuard', () => {
 
   test('a remaining-length varint longer than four bytes is malformed', () => {
     assert.equal(new PacketSizeGuard(Number.MAX_SAFE_INTEGER).feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])), MALFORMED_LENGTH)
+  })
+
+  test('the remaining length is read right at the varint boundaries (16,383 | 16,384)', () => {
+    for (const payload of [16_319, 16_320, 16_351, 16_352, 16_353]) {
+      const packet = publish(payload)
+      assert.equal(new PacketSizeGuard(remaining(packet)).feed(packet), null, `payload ${payload}`)
+      assert.equal(new PacketSizeGuard(remaining(packet) - 1).feed(packet), remaining(packet), `payload ${payload}`)
+    }
   })
 
   test('property: real packets up to the limit, chunked anyhow, pass; the first larger one is caught with its size', () => {
