@@ -1,6 +1,7 @@
 import { readOnce } from '@printforge/db'
 import { compileAllowedCidrs, isApiKeyScope, type ApiKeyScope } from '@printforge/domain'
 import type pg from 'pg'
+import { createLookupCache } from './lookup-cache.js'
 
 /** What authentication needs of a key's row (never more: the digest stays in this module's cache). */
 export interface ApiKeyStanding {
@@ -11,9 +12,6 @@ export interface ApiKeyStanding {
   /** Whether a client address may use the key (allowed_cidrs, compiled once per lookup). */
   allows(ip: string): boolean
 }
-
-/** Past this many entries, expired ones are swept; if over half remain, all go (as role-cache.ts). */
-const MAX_ENTRIES = 20_000
 
 // The key's own row, read under the key's own context (policy key_lookup): authentication needs
 // no wider right than that.
@@ -31,12 +29,7 @@ interface Row { key_hash: string; scopes: string[]; allowed_cidrs: string[]; exp
  * the failed-authentication budget per IP bounds how many distinct ids one client can try.
  */
 export function createApiKeyCache(pool: pg.Pool, ttlMs: number) {
-  const cache = new Map<string, { standing: Promise<ApiKeyStanding | null>; expires: number }>()
-
-  function evict(now: number) {
-    for (const [key, entry] of cache) if (entry.expires <= now) cache.delete(key)
-    if (cache.size > MAX_ENTRIES / 2) cache.clear()
-  }
+  const cache = createLookupCache(ttlMs, load)
 
   async function load(id: string): Promise<ApiKeyStanding | null> {
     const [row] = await readOnce<Row>(pool, { actorId: id, role: 'api_key' }, LOOKUP_SQL, [id])
@@ -51,21 +44,9 @@ export function createApiKeyCache(pool: pg.Pool, ttlMs: number) {
   }
 
   return {
-    standingOf(id: string): Promise<ApiKeyStanding | null> {
-      const now = Date.now()
-      const hit = cache.get(id)
-      if (hit && hit.expires > now) return hit.standing
-      if (cache.size >= MAX_ENTRIES) evict(now)
-      // Expires ttlMs after the lookup *started*: a lookup racing a revocation cannot outlive the TTL.
-      const entry = { standing: load(id), expires: now + ttlMs }
-      cache.set(id, entry)
-      void entry.standing.catch(() => cache.get(id) === entry && cache.delete(id))
-      return entry.standing
-    },
+    standingOf: (id: string): Promise<ApiKeyStanding | null> => cache.get(id),
     /** Drops a key's entry after it was revoked on this instance: its next request reads the row. */
-    forget(id: string) {
-      cache.delete(id)
-    },
+    forget: (id: string) => cache.forget(id),
   }
 }
 

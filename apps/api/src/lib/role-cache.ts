@@ -1,4 +1,5 @@
 import { readOnce } from '@printforge/db'
+import { createLookupCache } from './lookup-cache.js'
 import type pg from 'pg'
 import type { MedusaIdentity } from './medusa-claims.js'
 import type { Role } from './principal.js'
@@ -21,9 +22,6 @@ const CUT_OFF = (actorType: 'customer' | 'user') =>
 const USER_SQL = `SELECT (SELECT role::text FROM staff WHERE user_id = $1) AS role, ${CUT_OFF('user')} AS revoked_through`
 const CUSTOMER_SQL = `SELECT 'customer' AS role, ${CUT_OFF('customer')} AS revoked_through`
 
-/** Past this many entries, expired ones are swept; if over half remain, all go (amortised O(1)). */
-const MAX_ENTRIES = 20_000
-
 /**
  * Revocation precision. The cut-off is the database's now() at revocation, and `iat` counts whole
  * seconds, so a token issued in the cut-off's own second may predate the revocation: it is
@@ -31,6 +29,12 @@ const MAX_ENTRIES = 20_000
  * tolerance is applied here, since tolerance would re-admit tokens issued just before the
  * revocation: this compares Medusa's clock (iat) with the database's, which NTP keeps together.
  */
+// Cache keys are `<actorType>:<actorId>`; Medusa ids contain no colon before the first one we add.
+const splitKey = (key: string) => {
+  const at = key.indexOf(':')
+  return [key.slice(0, at) as MedusaIdentity['actorType'], key.slice(at + 1)] as const
+}
+
 export const isRevoked = (iat: number, standing: ActorStanding) => standing.revokedThrough !== null && iat <= standing.revokedThrough
 
 /**
@@ -42,14 +46,10 @@ export const isRevoked = (iat: number, standing: ActorStanding) => standing.revo
  * lookup *started*, so a lookup racing a revocation cannot serve "not revoked" past the TTL.
  */
 export function createRoleCache(pool: pg.Pool, ttlMs: number, revocations?: Pick<RevocationSnapshot, 'cutOffOf' | 'note'>) {
-  const cache = new Map<string, { standing: Promise<ActorStanding>; expires: number }>()
+  const cache = createLookupCache(ttlMs, load)
 
-  function evict(now: number) {
-    for (const [key, entry] of cache) if (entry.expires <= now) cache.delete(key)
-    if (cache.size > MAX_ENTRIES / 2) cache.clear()
-  }
-
-  async function load({ actorType, actorId }: MedusaIdentity): Promise<ActorStanding> {
+  async function load(key: string): Promise<ActorStanding> {
+    const [actorType, actorId] = splitKey(key)
     const customer = actorType === 'customer'
     // A customer context reads its own customer cut-off; a 'user' context its own staff row and
     // user cut-off (policies staff_read and revocation_lookup).
@@ -70,20 +70,11 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number, revocations?: Pick
         const revokedThrough = revocations?.cutOffOf('customer', identity.actorId)
         if (revokedThrough !== undefined) return Promise.resolve({ role: 'customer', revokedThrough })
       }
-      const key = `${identity.actorType}:${identity.actorId}`
-      const now = Date.now()
-      const hit = cache.get(key)
-      if (hit && hit.expires > now) return hit.standing
-      if (cache.size >= MAX_ENTRIES) evict(now)
-      const entry = { standing: load(identity), expires: now + ttlMs }
-      cache.set(key, entry)
-      // A failed lookup is not cached: the next request tries again.
-      void entry.standing.catch(() => cache.get(key) === entry && cache.delete(key))
-      return entry.standing
+      return cache.get(`${identity.actorType}:${identity.actorId}`)
     },
     /** Drops an actor's entry after its role or tokens changed on this instance (and notes a new cut-off). */
     forget(actorType: 'customer' | 'user', actorId: string, revokedBefore?: Date) {
-      cache.delete(`${actorType}:${actorId}`)
+      cache.forget(`${actorType}:${actorId}`)
       if (revokedBefore) revocations?.note(actorType, actorId, revokedBefore)
     },
   }
