@@ -8,12 +8,8 @@ export const ManufacturingStatus = OneOf(PRINT_STATUSES)
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const ManufacturingJob = Type.Object({
-  id: Uuid,
-  status: ManufacturingStatus,
-  printer: Nullable(Type.Object({ id: Uuid, name: Type.String(), model: BambuModel })),
-  requestedModel: Nullable(BambuModel),
-  scanJobId: Nullable(Uuid),
+/** How a sliced model is printed and which file it is: a print job's and a print file's shared fields. */
+export const PrintSettingsFields = {
   plate: Type.Integer(),
   useAms: Type.Boolean(),
   amsMapping: Type.Array(Type.Integer()),
@@ -22,6 +18,15 @@ export const ManufacturingJob = Type.Object({
   fileName: Type.String(),
   fileBytes: Type.Integer(),
   fileSha256: Type.String(),
+}
+
+export const ManufacturingJob = Type.Object({
+  id: Uuid,
+  status: ManufacturingStatus,
+  printer: Nullable(Type.Object({ id: Uuid, name: Type.String(), model: BambuModel })),
+  requestedModel: Nullable(BambuModel),
+  scanJobId: Nullable(Uuid),
+  ...PrintSettingsFields,
   progress: Type.Integer(),
   error: Nullable(Type.Object({ code: Nullable(Type.String()), reason: Nullable(Type.String()) })),
   createdBy: Type.String(),

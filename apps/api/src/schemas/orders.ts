@@ -1,7 +1,7 @@
 import { ORDER_MAX_ITEMS, ORDER_MAX_QUANTITY, ORDER_STATUSES } from '@printforge/domain'
 import { Type } from 'typebox'
 import { ActorId, OneOf, Text, Timestamp, Uuid } from './common.js'
-import { ManufacturingStatus } from './manufacturing.js'
+import { ManufacturingStatus, PrintSettingsFields } from './manufacturing.js'
 import { BambuModel } from './printers.js'
 
 /** From the domain's state table (packages/domain/src/orders/states.ts). */
@@ -63,14 +63,7 @@ export const PrintFile = Type.Object({
   name: Type.String(),
   productRef: Nullable(Type.String()),
   requestedModel: Nullable(BambuModel),
-  plate: Type.Integer(),
-  useAms: Type.Boolean(),
-  amsMapping: Type.Array(Type.Integer()),
-  bedLeveling: Type.Boolean(),
-  timelapse: Type.Boolean(),
-  fileName: Type.String(),
-  fileBytes: Type.Integer(),
-  fileSha256: Type.String(),
+  ...PrintSettingsFields,
   createdBy: Type.String(),
   createdAt: Timestamp,
 })

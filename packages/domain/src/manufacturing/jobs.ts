@@ -6,18 +6,26 @@ import type { Actor, RequestMeta } from '../actor.js'
 import { mayHaveReachedPrinter, PRINT_CANCELLED, PRINT_INITIAL, PRINT_DISPATCHING, PRINT_ON_PRINTER, type PrintStatus } from './states.js'
 import { applyPrintMove } from './transition.js'
 
-export interface NewPrintJob {
-  id: string
-  printerId: string | null
-  requestedModel: BambuModel | null
-  scanJobId: string | null
+/** How a sliced model is printed: a print job's settings, and a print file's for the jobs made from it. */
+export interface PrintSettings {
   plate: number
   useAms: boolean
   amsMapping: number[]
   bedLeveling: boolean
   timelapse: boolean
+}
+
+/** A stored sliced model: its object key and what the upload measured. */
+export interface StoredModel {
   fileKey: string
   file: { name: string; bytes: number; sha256: string }
+}
+
+export interface NewPrintJob extends PrintSettings, StoredModel {
+  id: string
+  printerId: string | null
+  requestedModel: BambuModel | null
+  scanJobId: string | null
   /** What the validator found in the archive (audited); absent for a copy of a print file. */
   entries?: number
   /** The order line it prints (an approved order's job, docs/integrations.md "Orders"). */

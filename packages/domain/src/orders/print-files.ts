@@ -3,19 +3,13 @@
 import { isUniqueViolation, recordDeletions, writeAudit, type BambuModel, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import type { Actor, RequestMeta } from '../actor.js'
+import type { PrintSettings, StoredModel } from '../manufacturing/jobs.js'
 
-export interface NewPrintFile {
+export interface NewPrintFile extends PrintSettings, StoredModel {
   id: string
   name: string
   productRef: string | null
   requestedModel: BambuModel
-  plate: number
-  useAms: boolean
-  amsMapping: number[]
-  bedLeveling: boolean
-  timelapse: boolean
-  fileKey: string
-  file: { name: string; bytes: number; sha256: string }
   /** What the validator found in the archive (audited). */
   entries: number
 }
