@@ -4,7 +4,7 @@ export { startRedis, findRedisServer, stopChild, type RunningRedis, type RedisOp
 export { startS3, type RunningS3, type S3Options } from './s3.js'
 export { provisionDatabase, roleUrl, type DatabaseRoles } from './provision.js'
 export { startStack, generateStackSecrets, randomSecret, type StackSecrets, type StackSettings, type RunningStack } from './stack.js'
-export { ageAuditRows, createTestDatabase, testEnvironment, TEST_ENV_VARIABLE, type TestDatabase, type TestEnvironment } from './testing.js'
+export { ageAuditRows, createTestDatabase, dropDatabase, testEnvironment, TEST_ENV_VARIABLE, type TestDatabase, type TestEnvironment } from './testing.js'
 export { withTestStack } from './test-stack.js'
 export { findRepoRoot, findFiles, runCli } from './repo.js'
 export { cpuMeter, pidsNamed, processTree, serverOn } from './cpu.js'

@@ -56,15 +56,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     ownerUrl: roleUrl('printforge_owner', env.passwords.owner, port, name),
     readonlyUrl: roleUrl('printforge_readonly', env.passwords.readonly, port, name),
     superuserUrl: roleUrl('postgres', env.passwords.superuser, port, name),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: superuserUrl })
-      await client.connect()
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      } finally {
-        await client.end()
-      }
-    },
+    drop: () => dropDatabase(superuserUrl, name),
   }
 }
 
@@ -73,6 +65,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * re-hashes the chain from the anchor on (superuser, append-only trigger disabled meanwhile), so
  * retention has rows it may prune and the chain still verifies.
  */
+/** Drops a throwaway database (connections and all), connecting as the superuser. `name` is one we generated (unquoted, like its CREATE). */
+export async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: superuserUrl })
+  await client.connect()
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  } finally {
+    await client.end()
+  }
+}
+
 export async function ageAuditRows(superuserUrl: string, throughId: bigint, days: number) {
   const client = new pg.Client({ connectionString: superuserUrl })
   await client.connect()

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { roleUrl, testEnvironment } from '@printforge/devstack'
+import { dropDatabase, roleUrl, testEnvironment } from '@printforge/devstack'
 import type { ShopSeed } from './store-checkout.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -84,15 +84,7 @@ export async function prepareShop(): Promise<PreparedShop> {
   const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as ShopSeed
   return {
     dir, databaseUrl, seed, baseEnv,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: superuserUrl })
-      await client.connect()
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      } finally {
-        await client.end()
-      }
-    },
+    drop: () => dropDatabase(superuserUrl, name),
   }
 }
 
