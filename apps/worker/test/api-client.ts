@@ -16,7 +16,8 @@ export interface StartApiOptions {
 
 export async function startApi(env: WorkerTestEnv, options: StartApiOptions = {}) {
   const s3 = testEnvironment().s3
-  const secret = randomBytes(32).toString('base64url')
+  // A given JWT_SECRET (a real Medusa's, in the storefront e2e) also signs this helper's tokens.
+  const secret = options.env?.['JWT_SECRET'] ?? randomBytes(32).toString('base64url')
   const config = loadConfig(ApiEnvSchema, {
     NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: env.database.appUrl, REDIS_URL: env.config.REDIS_URL,
     S3_ENDPOINT: s3.endpoint, S3_BUCKET: env.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey,

@@ -2,9 +2,11 @@
 // API and worker in this process, virtual printers, the test PostgreSQL, Redis and S3. A customer
 // checks out through Medusa's store API; order.placed reaches PrintForge once, also when it is
 // delivered a second time; an admin approves; the prints complete on virtual printers; PrintForge's
-// signed webhook marks the Medusa order completed; forged, tampered and stale webhooks are refused.
+// signed webhook marks the Medusa order completed; forged, tampered and stale webhooks are refused;
+// a Medusa admin user signs in as the staff console does and PrintForge accepts the token Medusa issued.
 // Solo (*.solo.test.ts): Medusa is a heavy second server, timed here — it runs on an idle machine.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { after, test } from 'node:test'
 import { Webhook } from 'standardwebhooks'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
@@ -18,6 +20,8 @@ import { prepareShop, startShop, type PreparedShop, type RunningShop } from './m
 import { checkout } from './store-checkout.ts'
 
 const medusaPort = await freePort()
+// The staff console's origin as Medusa's authCors lists it (the console is served by PrintForge's nginx).
+const consoleOrigin = 'https://printforge.example'
 // WEBHOOK_DEV_TARGETS: the one private, plain-http target the worker may deliver to (this Medusa).
 const devTargets = `127.0.0.1:${medusaPort}`
 const env = useWorkerEnv({ WORKER_QUEUES: QUEUES.join(','), WEBHOOK_CONCURRENCY: 4, WEBHOOK_ENDPOINT_CONCURRENCY: 2, WEBHOOK_DEV_TARGETS: devTargets })
@@ -56,7 +60,9 @@ interface PfOrder { id: string; status: string; items: Array<{ manufacturingJobs
 
 test('a Medusa order goes to PrintForge once, through approval and printing, and comes back as a signed webhook', { timeout: 300_000 }, async () => {
   // Medusa's database, migrations and seed while PrintForge is set up.
-  const preparing: Promise<PreparedShop> = prepareShop()
+  // One JWT secret for both: PrintForge verifies the tokens this Medusa issues, as in production.
+  const jwtSecret = randomBytes(32).toString('base64url')
+  const preparing: Promise<PreparedShop> = prepareShop({ jwtSecret, authCors: consoleOrigin })
   preparing.catch(() => {}) // awaited below; an early failure must not be unhandled meanwhile
   const started: { medusa?: RunningShop } = {}
   // One hook, in order: Medusa stops before its database is dropped under it.
@@ -72,7 +78,7 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   })
 
   const farm = await printers.ready
-  const api = await startApi(env, { env: { WEBHOOK_DEV_TARGETS: devTargets } })
+  const api = await startApi(env, { env: { WEBHOOK_DEV_TARGETS: devTargets, JWT_SECRET: jwtSecret } })
   await api.app.listen({ host: '127.0.0.1', port: 0 })
   const address = api.app.server.address()
   assert.ok(address && typeof address === 'object')
@@ -147,4 +153,30 @@ test('a Medusa order goes to PrintForge once, through approval and printing, and
   assert.equal(await post(signed(secret, new Date()), body.replace('forged', 'tampered')), 401, 'body changed after signing')
   assert.equal((await running.orderMetadata(order.id))?.['printforge_status'], 'completed', 'the refused webhooks changed nothing')
   phase('refused webhooks')
+
+  // 5. The staff console's sign-in (docs/console.md) against the real Medusa: a preflight and a POST
+  //    from the console's origin to /auth/user/emailpass, then the token Medusa issued on PrintForge.
+  const email = 'operator@shop.test'
+  const password = randomBytes(12).toString('base64url')
+  await running.createUser(email, password)
+  const signInUrl = `${running.url}/auth/user/emailpass`
+  const preflight = await fetch(signInUrl, { method: 'OPTIONS', headers: { origin: consoleOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+  assert.equal(preflight.headers.get('access-control-allow-origin'), consoleOrigin, 'Medusa lets the console origin post the sign-in')
+  const refused = await fetch(signInUrl, { method: 'POST', headers: { 'content-type': 'application/json', origin: consoleOrigin }, body: JSON.stringify({ email, password: `${password}x` }) })
+  assert.equal(refused.status, 401, 'a wrong password')
+  const signIn = await fetch(signInUrl, { method: 'POST', headers: { 'content-type': 'application/json', origin: consoleOrigin }, body: JSON.stringify({ email, password }) })
+  assert.equal(signIn.status, 200)
+  assert.equal(signIn.headers.get('access-control-allow-origin'), consoleOrigin)
+  const { token } = (await signIn.json()) as { token: string }
+  const person = { authorization: `Bearer ${token}` }
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { actor_id: string; actor_type: string }
+  assert.equal(claims.actor_type, 'user')
+  // Not staff yet: PrintForge knows the person and gives them nothing (the console refuses role none).
+  assert.equal(((await json(api, 'GET', '/me', person)).me as { role: string }).role, 'none')
+  await json(api, 'GET', '/printers', person, undefined, 403)
+  await withTx(env.db, SYSTEM_CONTEXT, (tx) => tx.staff.create({ data: { userId: claims.actor_id, role: 'operator', grantedBy: 'test' } }))
+  await waitFor('the operator role on the Medusa token', async () => ((await json(api, 'GET', '/me', person)).me as { role: string }).role === 'operator', 10_000, 250)
+  const fleet = (await json(api, 'GET', '/printers', person)).items as unknown[]
+  assert.equal(fleet.length, 2, 'the operator sees the fleet with the token Medusa issued')
+  phase('staff sign-in through Medusa')
 })

@@ -48,7 +48,14 @@ function medusa(dir: string, args: string[], env: Record<string, string>): Promi
  * (the config is given placeholders: migrations and the seed never call the plugin), so it runs
  * while the PrintForge side is being set up.
  */
-export async function prepareShop(): Promise<PreparedShop> {
+export interface ShopOptions {
+  /** Medusa's JWT secret: given, so PrintForge can verify the tokens this Medusa issues (staff sign-in). */
+  jwtSecret?: string
+  /** Origins allowed to call /auth/* from a browser (the staff console's). */
+  authCors?: string
+}
+
+export async function prepareShop(options: ShopOptions = {}): Promise<PreparedShop> {
   const dir = shopDir()
   // The config and the seed are this repository's: copied in each run, so an edit takes effect.
   for (const file of ['medusa-config.js', 'seed.js', 'redeliver.js']) copyFileSync(path.join(shopSource, file), path.join(dir, file))
@@ -69,7 +76,8 @@ export async function prepareShop(): Promise<PreparedShop> {
     NODE_ENV: 'production', // `medusa start` sets it anyway; without it the CLI looks for ts-node
     MEDUSA_DISABLE_TELEMETRY: 'true',
     DATABASE_URL: databaseUrl,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
+    JWT_SECRET: options.jwtSecret ?? randomBytes(32).toString('base64url'),
+    ...(options.authCors ? { AUTH_CORS: options.authCors } : {}),
     COOKIE_SECRET: randomBytes(32).toString('base64url'),
     PRINTFORGE_PLUGIN_PATH: pluginDir,
   }
@@ -100,6 +108,8 @@ export interface RunningShop {
   output(): string
   /** `medusa exec <script>` against the same database and settings (another process). */
   exec(script: string, extra?: Record<string, string>): Promise<string>
+  /** `medusa user -e … -p …`: an admin user, as a shop's owner creates one. */
+  createUser(email: string, password: string): Promise<void>
   /** The order's metadata, read from Medusa's database. */
   orderMetadata(orderId: string): Promise<Record<string, unknown> | null>
   stop(): Promise<void>
@@ -131,6 +141,7 @@ export async function startShop(shop: PreparedShop, port: number, settings: Prin
     url, child,
     output: () => out,
     exec: (script, extra = {}) => medusa(shop.dir, ['exec', script], { ...env, ...extra }),
+    createUser: async (email, password) => void (await medusa(shop.dir, ['user', '-e', email, '-p', password], env)),
     orderMetadata: async (orderId) => ((await db.query<{ metadata: Record<string, unknown> | null }>('SELECT metadata FROM "order" WHERE id = $1', [orderId])).rows[0]?.metadata ?? null),
     stop: async () => {
       await db.end()

@@ -18,7 +18,8 @@ module.exports = defineConfig({
       cookieSecret: required('COOKIE_SECRET'),
       storeCors: 'http://127.0.0.1',
       adminCors: 'http://127.0.0.1',
-      authCors: 'http://127.0.0.1',
+      // The staff console's origin in the e2e (it signs in at /auth/user/emailpass from the browser).
+      authCors: process.env.AUTH_CORS || 'http://127.0.0.1',
     },
   },
   admin: { disable: true },
