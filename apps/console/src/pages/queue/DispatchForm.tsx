@@ -73,8 +73,9 @@ export function DispatchForm() {
         <label htmlFor={ids.printer}>Printer</label>
         <select id={ids.printer} name="target" required>
           {fleet.map((p) => (
+            // The option's text is the printer's name alone (how staff and tests find it).
             <option key={p.id} value={`printer:${p.id}`}>
-              {p.name} ({p.model}{p.online ? '' : ', offline'})
+              {p.name}
             </option>
           ))}
           {models.map((m) => (
