@@ -68,6 +68,7 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
       } catch (err) {
         failedStep = name
         await screenshot(page, 'failure').catch(() => undefined)
+        console.log(`--- the platform's last log lines ---\n${platform.logTail()}`)
         throw err
       }
     })

@@ -17,7 +17,15 @@ export type StaffRole = 'admin' | 'operator'
  */
 export const PRINTER_SPEED = 6
 
-export async function startPlatform(): Promise<Platform & { cleanup(): Promise<void> }> {
+/** The services' and setup's log lines, kept (the last few thousand) to print when a step fails. */
+const LOG_LINES = 3_000
+
+export async function startPlatform(): Promise<Platform & { cleanup(): Promise<void>; logTail(lines?: number): string }> {
+  const logLines: string[] = []
+  const log = (line: string) => {
+    logLines.push(line)
+    if (logLines.length > LOG_LINES) logLines.splice(0, logLines.length - LOG_LINES)
+  }
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'printforge-console-env-'))
   // PostgreSQL runs as the postgres user, who cannot enter a root-owned mkdtemp folder: the stack
   // creates this one itself.
@@ -28,9 +36,13 @@ export async function startPlatform(): Promise<Platform & { cleanup(): Promise<v
     dataDir,
     freePorts: true,
     printerSpeed: PRINTER_SPEED,
+    log,
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- platform log ---\n${logLines.slice(-200).join('\n')}`)
   })
   return {
     ...platform,
+    logTail: (lines = 150) => logLines.slice(-lines).join('\n'),
     async cleanup() {
       await platform.stop()
       await Promise.all([rm(tmp, { recursive: true, force: true }), rm(dataDir, { recursive: true, force: true })])
