@@ -24,6 +24,8 @@ export interface DevPlatformOptions {
   dataDir?: string
   /** Pick a free port for every service instead of the env file's (tests beside a running dev stack). */
   freePorts?: boolean
+  /** Virtual-printer time multiplier (1 = a 10 s PREPARE and a 120 s print, the default); tests speed prints up. */
+  printerSpeed?: number
   /** Every line the services and the setup write; default: our stdout. */
   log?: (line: string) => void
 }
@@ -94,7 +96,7 @@ export async function startDevPlatform(options: DevPlatformOptions): Promise<Dev
   try {
     const [stack, printers] = await Promise.all([
       startStack({ ...settings, dataDir, persistent: true }).then((s) => (started.push(s), s)),
-      startDevPrinters(root).then((p) => (started.push(p.farm), p)),
+      startDevPrinters(root, options.printerSpeed).then((p) => (started.push(p.farm), p)),
     ])
     const consoleOrigins = [`http://127.0.0.1:${settings.consolePort}`, `http://localhost:${settings.consolePort}`]
     const appEnv: Record<string, string> = {
