@@ -50,12 +50,15 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     return { context, page }
   }
 
+  // The A1 gets a name an unsafe renderer would run (through the API: the console has no rename
+  // form); the X1C takes the print.
   const adminToken = await signInThroughApi(platform, 'admin')
-  const printers = (await callApi<{ items: ApiPrinter[] }>(platform, adminToken, 'GET', '/printers?limit=50')).items
+  const listPrinters = async () => (await callApi<{ items: ApiPrinter[] }>(platform, adminToken, 'GET', '/printers?limit=50')).items
+  const a1 = (await listPrinters()).find((p) => p.model === 'A1') ?? assert.fail('no A1 printer')
+  await callApi(platform, adminToken, 'PATCH', `/printers/${a1.id}`, { name: MARKUP_NAME })
+  const printers = await listPrinters()
   assert.equal(printers.length, 3, `three virtual printers registered: ${printers.map((p) => p.name).join(', ')}`)
-  const printerFor = (model: string) => printers.find((p) => p.model === model) ?? assert.fail(`no ${model} printer`)
-  const target = printerFor('X1C')
-  const renamed = printerFor('A1')
+  const target = printers.find((p) => p.model === 'X1C') ?? assert.fail('no X1C printer')
 
   const { context: adminContext, page } = await newPage()
   let jobId = ''
@@ -93,10 +96,8 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await inspect(page, axe, 'fleet-admin')
   })
 
-  await step('a printer renamed to markup renders as text, live', async () => {
-    await callApi(platform, adminToken, 'PATCH', `/printers/${renamed.id}`, { name: MARKUP_NAME })
+  await step('a printer named like markup renders as text', async () => {
     const card = page.getByRole('article', { name: MARKUP_NAME, exact: true })
-    await card.waitFor({ timeout: LIVE_MS })
     assert.ok((await card.getByText(MARKUP_NAME, { exact: true }).count()) >= 1, 'the name is shown as its own text')
     assert.equal(await card.locator('img').count(), 0, 'no img element inside the card')
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img element from the name anywhere')
