@@ -163,14 +163,21 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     assert.equal(await page.evaluate('window.__pfNoReload'), true, 'no reload since sign-in: every change arrived live')
   })
 
-  await step('the audit log shows what was just done and Verify chain succeeds', async () => {
+  await step('the audit log shows what was just done, filters by action, and Verify chain succeeds', async () => {
     await openFromNav(page, 'Audit log')
-    const main = page.locator('main')
-    for (const action of ['manufacturing.created', 'printer.controlled', 'printer.updated']) {
-      await waitForText(main, new RegExp(action.replace('.', '\\.')), `an audit row ${action}`)
+    const entries = page.locator('table tbody')
+    for (const action of ['printer.updated', 'manufacturing.created', 'printer.controlled']) {
+      await waitForText(entries, new RegExp(`\\b${action.replace('.', '\\.')}\\b`), `an audit row ${action}`)
     }
+    await page.getByLabel('Action', { exact: true }).fill('printer.controlled')
+    await page.getByRole('button', { name: 'Apply filters', exact: true }).click()
+    const filtered = await waitUntilRows(page, 'printer.controlled')
+    assert.ok(filtered.length >= 2, `pause and resume audited: ${filtered.length} printer.controlled rows`)
+    const text = filtered.join('\n')
+    assert.match(text, /pause/)
+    assert.match(text, /resume/)
     await page.getByRole('button', { name: 'Verify chain', exact: true }).click()
-    await waitForText(main, /Chain verified: \d+ rows/, 'the chain verified', 30_000)
+    await page.getByRole('status').filter({ hasText: /^Chain verified: \d+ rows$/ }).waitFor({ timeout: 30_000 })
     await inspect(page, axe, 'audit')
   })
 
@@ -230,3 +237,14 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     assert.deepEqual(watched.flat().map((v) => `${v.kind} on ${v.page}: ${v.detail}`), [])
   })
 })
+
+/** The audit table's rows once every one of them is of `action` (the filter applied). */
+async function waitUntilRows(page: Page, action: string): Promise<string[]> {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const rows = await page.locator('table tbody tr').allInnerTexts()
+    if (rows.length > 0 && rows.every((r) => r.includes(action))) return rows
+    if (Date.now() > deadline) throw new Error(`the audit table did not filter to ${action}: ${rows.length} rows, e.g. ${rows.slice(0, 3).join(' | ')}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
