@@ -13,6 +13,7 @@ import { AxeAudit } from './harness/axe.ts'
 import { launchChromium } from './harness/chromium.ts'
 import { browserStorage, heading, inspect, nav, onPage, openFromNav, signIn, signInForm } from './harness/console-page.ts'
 import { MODEL_FILE_NAME, slicedModel } from './harness/model.ts'
+import { trackRequests } from './harness/network-quiet.ts'
 import { watchContext, type Violation } from './harness/page-watch.ts'
 import { callApi, signInThroughApi, startPlatform } from './harness/platform.ts'
 import { screenshot } from './harness/screenshots.ts'
@@ -46,6 +47,7 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     watched.push(await watchContext(context))
     const page = await context.newPage()
+    trackRequests(page)
     page.setDefaultTimeout(15_000)
     return { context, page }
   }
