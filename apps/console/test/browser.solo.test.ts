@@ -17,7 +17,7 @@ import { trackRequests } from './harness/network-quiet.ts'
 import { watchContext, type Violation } from './harness/page-watch.ts'
 import { callApi, signInThroughApi, startPlatform } from './harness/platform.ts'
 import { screenshot } from './harness/screenshots.ts'
-import { waitForText } from './harness/wait.ts'
+import { waitForText, waitForValue } from './harness/wait.ts'
 
 /** A printer name an unsafe renderer would turn into an element that runs script. */
 const MARKUP_NAME = '<img src=x onerror="window.__xss=1">'
@@ -52,15 +52,14 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     return { context, page }
   }
 
-  // The A1 gets a name an unsafe renderer would run (through the API: the console has no rename
-  // form); the X1C takes the print.
+  // The X1C takes the print; the A1 is later renamed, through the API (the console has no rename
+  // form), to a name an unsafe renderer would run.
   const adminToken = await signInThroughApi(platform, 'admin')
-  const listPrinters = async () => (await callApi<{ items: ApiPrinter[] }>(platform, adminToken, 'GET', '/printers?limit=50')).items
-  const a1 = (await listPrinters()).find((p) => p.model === 'A1') ?? assert.fail('no A1 printer')
-  await callApi(platform, adminToken, 'PATCH', `/printers/${a1.id}`, { name: MARKUP_NAME })
-  const printers = await listPrinters()
+  const printers = (await callApi<{ items: ApiPrinter[] }>(platform, adminToken, 'GET', '/printers?limit=50')).items
   assert.equal(printers.length, 3, `three virtual printers registered: ${printers.map((p) => p.name).join(', ')}`)
-  const target = printers.find((p) => p.model === 'X1C') ?? assert.fail('no X1C printer')
+  const printerOf = (model: string) => printers.find((p) => p.model === model) ?? assert.fail(`no ${model} printer`)
+  const target = printerOf('X1C')
+  const renamed = printerOf('A1')
 
   const { context: adminContext, page } = await newPage()
   let jobId = ''
@@ -98,14 +97,6 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await inspect(page, axe, 'fleet-admin')
   })
 
-  await step('a printer named like markup renders as text', async () => {
-    const card = page.getByRole('article', { name: MARKUP_NAME, exact: true })
-    assert.ok((await card.getByText(MARKUP_NAME, { exact: true }).count()) >= 1, 'the name is shown as its own text')
-    assert.equal(await card.locator('img').count(), 0, 'no img element inside the card')
-    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img element from the name anywhere')
-    assert.equal(await page.evaluate('window.__xss'), undefined, 'the onerror handler never ran')
-  })
-
   await step('the admin dispatches an uploaded .gcode.3mf and sees the upload progress', async () => {
     await openFromNav(page, 'Print queue')
     await inspect(page, axe, 'queue-admin')
@@ -136,6 +127,11 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await openFromNav(page, 'Fleet')
     const card = page.getByRole('article', { name: target.name, exact: true })
     await waitForText(card, /\bRUNNING\b/, `${target.name} RUNNING`, LIVE_MS)
+    // The card's progress bar moves with the printer's reports (live: no reload since sign-in).
+    const progress = card.getByRole('progressbar', { name: 'Print progress' })
+    await waitForValue(progress, (v) => v >= 10, `${target.name}'s Print progress past 10 %`, LIVE_MS)
+    // The README's picture of the console (docs/images/console-fleet.png is a copy of this one).
+    await screenshot(page, 'fleet-printing', { fullPage: false })
     await card.getByRole('button', { name: 'Pause', exact: true }).click()
     await waitForText(card, /\bPAUSE\b/, `${target.name} PAUSE`, LIVE_MS)
     await screenshot(page, 'fleet-paused')
@@ -150,6 +146,16 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await dialog.waitFor({ state: 'hidden' })
     await new Promise((r) => setTimeout(r, 1_500))
     assert.match(await card.innerText(), /\bRUNNING\b/, 'Cancel left the print running')
+  })
+
+  await step('a printer renamed to markup renders as text, live', async () => {
+    await callApi(platform, adminToken, 'PATCH', `/printers/${renamed.id}`, { name: MARKUP_NAME })
+    const card = page.getByRole('article', { name: MARKUP_NAME, exact: true })
+    await card.waitFor({ timeout: LIVE_MS })
+    assert.ok((await card.getByText(MARKUP_NAME, { exact: true }).count()) >= 1, 'the name is shown as its own text')
+    assert.equal(await card.locator('img').count(), 0, 'no img element inside the card')
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img element from the name anywhere')
+    assert.equal(await page.evaluate('window.__xss'), undefined, 'the onerror handler never ran')
   })
 
   await step('the queue and the job page reach completed through live updates', async () => {
