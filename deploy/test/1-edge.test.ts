@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import https from 'node:https'
 import { describe, test } from 'node:test'
-import { BASE, HTTP_BASE, rawTls, request } from './stack.ts'
+import { BASE, CA, compose, HTTP_BASE, rawTls, request, token } from './stack.ts'
 
 const { hostname, port } = new URL(BASE)
 
@@ -114,4 +116,22 @@ describe('the staff console through nginx (docs/console.md, "Browser policy")', 
     const res = await request('POST', '/print-files', { headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: Buffer.alloc(100 * 1024, 0x20) })
     assert.equal(res.status, 401)
   })
+})
+
+test('/live through nginx: the first event arrives while the stream stays open (not buffered)', async () => {
+  const operator = `user_deploylive${randomBytes(4).toString('hex')}`
+  assert.match(compose(['run', '--rm', '--no-deps', 'cli', 'staff', 'grant', operator, 'operator']).stdout, /operator/)
+  const first = await new Promise<{ status: number; type: string; chunk: string }>((resolve, reject) => {
+    const req = https.get(new URL('/live', BASE), { ca: CA, servername: 'localhost', headers: { authorization: `Bearer ${token('user', operator)}` } }, (res) => {
+      res.once('data', (d: Buffer) => {
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), chunk: d.toString('utf8') })
+        req.destroy()
+      })
+    })
+    req.on('error', reject)
+    setTimeout(() => reject(new Error('no event within 10 s: nginx buffered the stream')), 10_000).unref()
+  })
+  assert.equal(first.status, 200)
+  assert.match(first.type, /^text\/event-stream/)
+  assert.match(first.chunk, /event: ready/)
 })

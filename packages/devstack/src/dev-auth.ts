@@ -44,7 +44,7 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * full and in constant time, whichever matches: neither a wrong e-mail nor a wrong password
  * answers sooner than the other.
  */
-export function findAccount(accounts: DevAccount[], email: string, password: string): DevAccount | undefined {
+function findAccount(accounts: DevAccount[], email: string, password: string): DevAccount | undefined {
   const givenEmail = digest(email.trim().toLowerCase())
   const givenPassword = digest(password)
   let found: DevAccount | undefined

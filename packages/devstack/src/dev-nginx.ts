@@ -82,8 +82,13 @@ export async function startDevNginx(options: DevNginxOptions): Promise<RunningDe
     const forward = (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((line) => (options.log ? options.log(line) : console.error(`nginx: ${line}`)))
     child.stdout.on('data', forward)
     child.stderr.on('data', forward)
+    // Detached, so it would outlive us if we exited without stop() (an uncaught error, a test
+    // runner's forced exit): take its group down synchronously on the way out.
+    const onExit = () => signal('SIGKILL', true)
+    process.once('exit', onExit)
     const url = `http://127.0.0.1:${options.port}`
     const stop = async () => {
+      process.removeListener('exit', onExit)
       // SIGTERM: a fast shutdown (a graceful one would wait for open /live streams); after 5 s
       // the whole group is killed.
       await new Promise<void>((resolve) => {
