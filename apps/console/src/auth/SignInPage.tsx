@@ -1,8 +1,10 @@
 import { useEffect, useId, useState, type FormEvent } from 'react'
 import { ApiError } from '../api/errors'
-import { loadConfig, medusaSignIn, SignInError, whoAmI, type ConsoleConfig } from './sign-in'
+import { loadConfig, type ConsoleConfig } from './config'
+import { medusaSignIn, SignInError } from './medusa'
 import type { SignedInPerson } from './SignedIn'
 import { tokenExpiry } from './token'
+import { whoAmI } from './who-am-i'
 
 type Status = { kind: 'idle' } | { kind: 'busy' } | { kind: 'error'; message: string; requestId?: string }
 

@@ -37,7 +37,6 @@ export function openLiveStream(origin: string, token: string, handlers: LiveHand
     try {
       const response = await fetch(url, {
         headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-        cache: 'no-store',
         credentials: 'omit',
         redirect: 'error',
         signal: controller.signal,

@@ -72,7 +72,7 @@ export function AuditPage() {
         <form onSubmit={submit} className="filters" aria-label="Filters">
           <div>
             <label htmlFor={ids.action}>Action</label>
-            <input id={ids.action} name="action" type="text" placeholder="print.dispatched" />
+            <input id={ids.action} name="action" type="text" placeholder="manufacturing.created" />
           </div>
           <div>
             <label htmlFor={ids.actor}>Actor</label>

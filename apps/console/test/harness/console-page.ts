@@ -2,6 +2,7 @@
 // and buttons (accessible names, which is also what the axe checks are about).
 import type { Page, Response } from 'playwright-core'
 import type { AxeAudit } from './axe.ts'
+import { networkQuiet } from './network-quiet.ts'
 import { screenshot } from './screenshots.ts'
 
 export const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' })
@@ -20,7 +21,7 @@ export async function openFromNav(page: Page, name: string): Promise<void> {
 
 /** Lets the page settle (its queries answered), then checks it with axe and takes its screenshot. */
 export async function inspect(page: Page, axe: AxeAudit, label: string): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => undefined)
+  await networkQuiet(page)
   await axe.check(page, label)
   await screenshot(page, label)
 }
