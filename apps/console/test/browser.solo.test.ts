@@ -77,6 +77,25 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
       }
     })
 
+  await step('the watchers are live: a Trusted Types sink, a blocked image and an unnamed button are all caught', async () => {
+    // On the console's own origin, under its real policy, in a context of its own (its findings
+    // are expected, so they stay out of the run's): proves "no violation" below is not vacuous.
+    const context = await browser.newContext()
+    const seen = await watchContext(context)
+    const canary = await context.newPage()
+    await canary.goto(consoleUrl)
+    await signInForm(canary).email.waitFor()
+    await canary.evaluate(`(() => {
+      try { document.body.insertAdjacentHTML('beforeend', '<b>x</b>') } catch {}
+      const img = new Image(); img.src = 'https://blocked.invalid/x.png'; document.body.append(img)
+      const button = document.createElement('button'); document.querySelector('main').append(button)
+    })()`)
+    await waitUntilSeen(seen, (v) => v.some((x) => /trusted-types/.test(x.detail)) && v.some((x) => /img-src/.test(x.detail)))
+    const record = await new AxeAudit().check(canary, 'canary')
+    assert.ok(record.failing.some((f) => f.includes('button-name')), `axe caught the unnamed button: ${record.failing.join('; ')}`)
+    await context.close()
+  })
+
   await step('the admin signs in through the sign-in form; the token is kept in memory only', async () => {
     await page.goto(consoleUrl)
     await signInForm(page).email.waitFor()
@@ -254,5 +273,14 @@ async function waitUntilRows(page: Page, action: string): Promise<string[]> {
     if (rows.length > 0 && rows.every((r) => r.includes(action))) return rows
     if (Date.now() > deadline) throw new Error(`the audit table did not filter to ${action}: ${rows.length} rows, e.g. ${rows.slice(0, 3).join(' | ')}`)
     await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Waits for the collector to have reported what `ok` looks for (reports arrive asynchronously). */
+async function waitUntilSeen(seen: Violation[], ok: (v: Violation[]) => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!ok(seen)) {
+    if (Date.now() > deadline) throw new Error(`the collector did not report the canary's violations: ${JSON.stringify(seen)}`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }
