@@ -13,7 +13,7 @@ import { AxeAudit } from './harness/axe.ts'
 import { launchChromium } from './harness/chromium.ts'
 import { browserStorage, heading, inspect, nav, onPage, openFromNav, signIn, signInForm } from './harness/console-page.ts'
 import { MODEL_FILE_NAME, slicedModel } from './harness/model.ts'
-import { trackRequests } from './harness/network-quiet.ts'
+import { apiCallCount, trackRequests } from './harness/network-quiet.ts'
 import { watchContext, type Violation } from './harness/page-watch.ts'
 import { callApi, signInThroughApi, startPlatform } from './harness/platform.ts'
 import { screenshot } from './harness/screenshots.ts'
@@ -24,7 +24,7 @@ const MARKUP_NAME = '<img src=x onerror="window.__xss=1">'
 const ADMIN_ONLY = ['Audit log', 'Staff and quotas', 'API keys', 'Webhooks']
 const STAFF_PAGES = ['Fleet', 'Print queue', 'Scans', 'Orders']
 /** Live updates: a printer report every second, coalesced for 250 ms by the stream. */
-const LIVE_MS = 15_000
+const LIVE_MS = 30_000
 
 interface ApiPrinter { id: string; name: string; model: string }
 
@@ -251,6 +251,7 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     assert.equal(await page.evaluate('window.__xss'), undefined)
   })
 
+  t.diagnostic(`requests outside /console/ (API, sign-in) by the admin's then the operator's session: ${apiCallCount(page)} in ${elapsed()}`)
   await adminContext.close()
   const summary = axe.summary()
   console.log(summary)

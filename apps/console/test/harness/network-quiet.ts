@@ -3,13 +3,19 @@
 import type { Page, Request } from 'playwright-core'
 
 const inFlight = new WeakMap<Page, Set<Request>>()
+/** API calls per page (everything but the console's own files), to see the margin to the API's rate limit. */
+const apiCalls = new WeakMap<Page, number>()
 const isStream = (request: Request) => new URL(request.url()).pathname.endsWith('/live')
 
 /** Starts counting `page`'s requests; call once, right after the page is created. */
 export function trackRequests(page: Page): void {
   const open = new Set<Request>()
   inFlight.set(page, open)
-  page.on('request', (r) => { if (!isStream(r)) open.add(r) })
+  apiCalls.set(page, 0)
+  page.on('request', (r) => {
+    if (!isStream(r)) open.add(r)
+    if (!new URL(r.url()).pathname.startsWith('/console/')) apiCalls.set(page, (apiCalls.get(page) ?? 0) + 1)
+  })
   const done = (r: Request) => open.delete(r)
   page.on('requestfinished', done)
   page.on('requestfailed', done)
@@ -27,3 +33,5 @@ export async function networkQuiet(page: Page, quietMs = 300, maxMs = 10_000): P
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+export const apiCallCount = (page: Page): number => apiCalls.get(page) ?? 0
