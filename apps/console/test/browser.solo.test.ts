@@ -100,8 +100,12 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await page.goto(consoleUrl)
     await signInForm(page).email.waitFor()
     await inspect(page, axe, 'sign-in')
+    const submitted = Date.now()
     const token = await signIn(page, platform.accounts.admin)
     await onPage(page, 'Fleet')
+    // Time to the first fleet render: from Sign in to the three printer cards on screen.
+    await page.getByRole('article').nth(2).waitFor()
+    t.diagnostic(`first fleet render: ${Date.now() - submitted} ms from Sign in to three printer cards`)
     const stored = await browserStorage(page)
     assert.ok(!stored.includes(token) && !stored.includes('eyJ'), `no token in browser storage: ${stored}`)
     assert.deepEqual((await adminContext.cookies()).map((c) => c.name), [], 'no cookie at all')
