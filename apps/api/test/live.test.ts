@@ -62,7 +62,8 @@ const slotsOf = (app: FastifyInstance, actorId: string) => app.redis.fast.zcard(
 async function replica(t: { after(fn: () => Promise<unknown>): void }, overrides: Partial<TestApi['config']> = {}) {
   const app = await buildApp({ config: { ...api.config, ...overrides }, queuePrefix: api.queuePrefix, redisKeyPrefix: `${api.queuePrefix}:`, liveTimings: TIMINGS })
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.after(() => app.close())
+  // Bounded: a close that hangs on an open stream must fail its test, not stall the file.
+  t.after(() => Promise.race([app.close(), sleep(5_000)]))
   const address = app.server.address()
   return { app, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }
 }
@@ -335,8 +336,9 @@ describe('GET /live (docs/console.md)', () => {
       const streams = await Promise.all([open((await api.staff('operator')).auth, other.base), open((await api.staff('admin')).auth, other.base)])
       for (const s of streams) await s.named('ready')
       const started = Date.now()
-      await other.app.close()
+      const closed = await Promise.race([other.app.close().then(() => true), sleep(3_000).then(() => false)])
       const closeMs = Date.now() - started
+      assert.ok(closed, 'app.close() returned while streams were open')
       for (const s of streams) {
         assert.deepEqual(JSON.parse((await s.named('bye', 1_000)).data), { reason: 'shutdown' })
         await s.closed(1_000)
