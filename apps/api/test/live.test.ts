@@ -182,7 +182,7 @@ describe('GET /live (docs/console.md)', () => {
       }
     })
 
-    test('a burst of 20 writes to one printer within 250 ms becomes far fewer events, the last one current', async () => {
+    test('a burst of 20 writes to one printer within 250 ms becomes far fewer events, the last one current', async (t) => {
       const printerId = await registerPrinter()
       const operator = await api.staff('operator')
       const stream = await open(operator.auth)
@@ -198,6 +198,7 @@ describe('GET /live (docs/console.md)', () => {
         // One read per 250 ms window: a burst that took burstMs spans at most burstMs / 250 + 1 windows.
         assert.ok(events.length <= Math.ceil(burstMs / 250) + 1 && events.length < 20 / 2, `${events.length} events for 20 writes in ${burstMs} ms`)
         assert.equal(JSON.parse(events.at(-1)!.data).progress, 20)
+        t.diagnostic(`${events.length} printer events for 20 status writes in ${burstMs} ms`)
       } finally {
         stream.abort()
       }
@@ -395,6 +396,7 @@ describe('GET /live (docs/console.md)', () => {
         await s.closed(1_000)
       }
       assert.ok(closeMs < 2_000, `close took ${closeMs} ms`)
+      t.diagnostic(`app.close() with 2 open streams: ${closeMs} ms`)
       assert.equal(other.app.live.open, 0)
     })
   })
