@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { movePrintJob } from '@printforge/domain'
 import { createSigner } from 'fast-jwt'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { SECURITY_HEADERS } from '../src/plugins/external/security-headers.ts'
 import { createKey, bearer } from './api-keys.helpers.ts'
@@ -56,13 +58,30 @@ async function gauge(): Promise<number> {
   return Number(/printforge_api_live_streams\{[^}]*\} (\d+)/.exec(text)?.[1])
 }
 
+/** Kills every API instance's LISTEN connection from the server side, as a database restart would. */
+async function terminateListeners(): Promise<number> {
+  const su = new pg.Client({ connectionString: api.database.superuserUrl })
+  await su.connect()
+  try {
+    const { rowCount } = await su.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'printforge-live-listener' AND datname = current_database()",
+    )
+    return rowCount ?? 0
+  } finally {
+    await su.end()
+  }
+}
+
 const slotsOf = (app: FastifyInstance, actorId: string) => app.redis.fast.zcard(`live-streams:user:${actorId}`)
 
 /** A second API instance on the same database and Redis (another replica behind the balancer). */
-async function replica(t: { after(fn: () => Promise<unknown>): void }, overrides: Partial<TestApi['config']> = {}) {
-  const app = await buildApp({ config: { ...api.config, ...overrides }, queuePrefix: api.queuePrefix, redisKeyPrefix: `${api.queuePrefix}:`, liveTimings: TIMINGS })
+async function replica(t: { after(fn: () => Promise<unknown>): void }, overrides: Partial<TestApi['config']> = {}, logStream?: NodeJS.WritableStream) {
+  const app = await buildApp({
+    config: { ...api.config, ...overrides }, queuePrefix: api.queuePrefix, redisKeyPrefix: `${api.queuePrefix}:`, liveTimings: TIMINGS, ...(logStream ? { logStream } : {}),
+  })
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.after(() => app.close())
+  // Bounded: a close that hangs on an open stream must fail its test, not stall the file.
+  t.after(() => Promise.race([app.close(), sleep(5_000)]))
   const address = app.server.address()
   return { app, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }
 }
@@ -163,7 +182,7 @@ describe('GET /live (docs/console.md)', () => {
       }
     })
 
-    test('a burst of 20 writes to one printer within 250 ms becomes far fewer events, the last one current', async () => {
+    test('a burst of 20 writes to one printer within 250 ms becomes far fewer events, the last one current', async (t) => {
       const printerId = await registerPrinter()
       const operator = await api.staff('operator')
       const stream = await open(operator.auth)
@@ -179,6 +198,7 @@ describe('GET /live (docs/console.md)', () => {
         // One read per 250 ms window: a burst that took burstMs spans at most burstMs / 250 + 1 windows.
         assert.ok(events.length <= Math.ceil(burstMs / 250) + 1 && events.length < 20 / 2, `${events.length} events for 20 writes in ${burstMs} ms`)
         assert.equal(JSON.parse(events.at(-1)!.data).progress, 20)
+        t.diagnostic(`${events.length} printer events for 20 status writes in ${burstMs} ms`)
       } finally {
         stream.abort()
       }
@@ -330,18 +350,53 @@ describe('GET /live (docs/console.md)', () => {
       await stream.closed()
     })
 
+    test('a lost LISTEN connection ends the streams (`bye shutdown`), says why without the URL, and reconnects', async (t) => {
+      const lines: string[] = []
+      const log = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) })
+      const other = await replica(t, { LOG_LEVEL: 'warn' }, log)
+      const operator = await api.staff('operator')
+      const stream = await open(operator.auth, other.base)
+      await stream.named('ready')
+      const pids = await terminateListeners()
+      assert.ok(pids > 0)
+      assert.deepEqual(JSON.parse((await stream.named('bye', 3_000)).data), { reason: 'shutdown' })
+      const lost = lines.find((l) => l.includes('live_listen_lost'))
+      assert.ok(lost, 'an alert names the lost connection')
+      assert.ok(!lost.includes(new URL(api.config.DATABASE_URL).password) && !lost.includes('postgres://') && !lost.includes('postgresql://'), lost)
+      await until('the listeners to reconnect', () => other.app.live.listener.listening && api.app.live.listener.listening)
+      const again = await open(operator.auth, other.base)
+      try {
+        await again.named('ready')
+        const printerId = await registerPrinter()
+        await writeStatus(printerId, { progress: 7 })
+        await again.next((e) => e.event === 'printer' && JSON.parse(e.data).id === printerId)
+      } finally {
+        again.abort()
+      }
+    })
+
+    test('without a LISTEN connection the route answers 503 (`ready` would promise what it cannot keep)', async (t) => {
+      const other = await replica(t)
+      await other.app.live.listener.close()
+      const res = await fetch(`${other.base}/live`, { headers: (await api.staff('operator')).auth })
+      assert.equal(res.status, 503)
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UNAVAILABLE')
+    })
+
     test('app.close() ends every stream with `bye shutdown` at once', async (t) => {
       const other = await replica(t)
       const streams = await Promise.all([open((await api.staff('operator')).auth, other.base), open((await api.staff('admin')).auth, other.base)])
       for (const s of streams) await s.named('ready')
       const started = Date.now()
-      await other.app.close()
+      const closed = await Promise.race([other.app.close().then(() => true), sleep(3_000).then(() => false)])
       const closeMs = Date.now() - started
+      assert.ok(closed, 'app.close() returned while streams were open')
       for (const s of streams) {
         assert.deepEqual(JSON.parse((await s.named('bye', 1_000)).data), { reason: 'shutdown' })
         await s.closed(1_000)
       }
       assert.ok(closeMs < 2_000, `close took ${closeMs} ms`)
+      t.diagnostic(`app.close() with 2 open streams: ${closeMs} ms`)
       assert.equal(other.app.live.open, 0)
     })
   })

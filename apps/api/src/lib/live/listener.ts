@@ -29,6 +29,8 @@ export class LiveListener {
   private timer: NodeJS.Timeout | undefined
   private delayMs: number
   private closed = false
+  /** Between the first failure and the next successful LISTEN (one alert per outage). */
+  private failing = false
   private readonly subscribers = new Set<LiveSubscriber>()
   listening = false
 
@@ -69,11 +71,15 @@ export class LiveListener {
       const wasListening = this.listening
       this.listening = false
       client.end().catch(() => {})
-      // The driver's message names the cause (refused, authentication, terminated), never the URL.
-      this.o.log.error(
-        { alert: 'live_listen_lost', reason: err?.message, retryInMs: this.delayMs },
-        'live updates: the LISTEN connection to PostgreSQL is down; GET /live answers 503 until it reconnects (check DATABASE_URL and the database)',
-      )
+      // Once per outage, not once per retry. The driver's message names the cause (refused,
+      // authentication, terminated), never the URL.
+      if (!this.failing) {
+        this.failing = true
+        this.o.log.error(
+          { alert: 'live_listen_lost', reason: err?.message, retryInMs: this.delayMs },
+          'live updates: the LISTEN connection to PostgreSQL is down; GET /live answers 503 until it reconnects (check DATABASE_URL and the database)',
+        )
+      }
       if (wasListening) for (const s of [...this.subscribers]) s.lost()
       this.timer = setTimeout(() => void this.connect(), this.delayMs)
       this.timer.unref()
@@ -92,7 +98,8 @@ export class LiveListener {
       await client.query(`LISTEN ${LIVE_CHANNEL}`)
       if (this.client !== client) return
       this.listening = true
-      if (this.delayMs !== (this.o.reconnectMs ?? 500)) this.o.log.info({ alert: 'live_listen_recovered' }, 'live updates: LISTEN connection back')
+      if (this.failing) this.o.log.info({ alert: 'live_listen_recovered' }, 'live updates: LISTEN connection back')
+      this.failing = false
       this.delayMs = this.o.reconnectMs ?? 500
     } catch (err) {
       retry(err as Error)

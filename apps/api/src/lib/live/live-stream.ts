@@ -53,6 +53,7 @@ export class LiveStream implements LiveSubscriber {
   private readonly timers: NodeJS.Timeout[] = []
   private flushTimer: NodeJS.Timeout | undefined
   private flushing = false
+  private awaitingDrain = false
   private ended = false
   private checkingRole = false
   private unsubscribe: (() => void) | undefined
@@ -80,8 +81,11 @@ export class LiveStream implements LiveSubscriber {
 
   change(change: LiveChange): void {
     if (this.ended) return
-    if (this.pending.size >= MAX_PENDING) return
-    this.pending.set(`${change.kind}:${change.id}`, change)
+    const key = `${change.kind}:${change.id}`
+    // Thousands of distinct rows behind (a bulk update, a reader that stopped reading): a reload
+    // is cheaper than thousands of reads, and dropping ids would leave the page wrong.
+    if (this.pending.size >= MAX_PENDING && !this.pending.has(key)) return this.end('shutdown')
+    this.pending.set(key, change)
     this.schedule()
   }
 
@@ -121,7 +125,7 @@ export class LiveStream implements LiveSubscriber {
   }
 
   private schedule(): void {
-    if (this.flushTimer || this.flushing || this.ended) return
+    if (this.flushTimer || this.flushing || this.awaitingDrain || this.ended) return
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       void this.flush()
@@ -131,7 +135,11 @@ export class LiveStream implements LiveSubscriber {
   private async flush(): Promise<void> {
     if (this.ended) return
     if (this.body.writableNeedDrain) {
-      this.body.once('drain', () => this.schedule())
+      this.awaitingDrain = true
+      this.body.once('drain', () => {
+        this.awaitingDrain = false
+        this.schedule()
+      })
       return
     }
     this.flushing = true

@@ -56,5 +56,5 @@ export default fp(
     })
     app.addHook('onClose', () => listener.close())
   },
-  { name: 'live', dependencies: ['config', 'redis', 'metrics', 'auth', 'services'] },
+  { name: 'live', dependencies: ['config', 'redis', 'metrics'] },
 )
