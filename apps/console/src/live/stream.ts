@@ -1,4 +1,4 @@
-import { assertCredentialTransport } from '@printforge/client'
+import type { PrintForgeClient } from '@printforge/client'
 import { createParser } from 'eventsource-parser'
 
 export interface LiveHandlers {
@@ -18,14 +18,12 @@ const MIN_BACKOFF_MS = 1_000
 const MAX_BACKOFF_MS = 30_000
 
 /**
- * GET /live (docs/console.md "the live stream"), read with fetch and a stream reader rather than
- * EventSource, because EventSource cannot send the token in an Authorization header (and a token in
- * a URL ends up in logs). Reconnects with jittered exponential backoff until stopped.
+ * GET /live (docs/console.md "the live stream") through the typed client, read as a stream rather
+ * than with EventSource, because EventSource cannot send the token in an Authorization header (and
+ * a token in a URL ends up in logs). Reconnects with jittered exponential backoff until stopped.
  * Returns the function that stops it.
  */
-export function openLiveStream(origin: string, token: string, handlers: LiveHandlers): () => void {
-  const url = new URL('/live', origin)
-  assertCredentialTransport(url)
+export function openLiveStream(api: PrintForgeClient, handlers: LiveHandlers): () => void {
   let stopped = false
   let controller: AbortController | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -35,10 +33,9 @@ export function openLiveStream(origin: string, token: string, handlers: LiveHand
     controller = new AbortController()
     let finalReason: string | undefined
     try {
-      const response = await fetch(url, {
-        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-        credentials: 'omit',
-        redirect: 'error',
+      const { data: body, response } = await api.GET('/live', {
+        parseAs: 'stream',
+        headers: { accept: 'text/event-stream' },
         signal: controller.signal,
       })
       if (response.status === 401) {
@@ -46,7 +43,7 @@ export function openLiveStream(origin: string, token: string, handlers: LiveHand
         handlers.onUnauthorized()
         return
       }
-      if (!response.ok || !response.body) throw new Error(`live stream answered ${response.status}`)
+      if (!response.ok || !body) throw new Error(`live stream answered ${response.status}`)
       const parser = createParser({
         onEvent: (message) => {
           let data: unknown
@@ -67,7 +64,7 @@ export function openLiveStream(origin: string, token: string, handlers: LiveHand
           handlers.onEvent(name, data)
         },
       })
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+      const reader = body.pipeThrough(new TextDecoderStream()).getReader()
       for (;;) {
         const { done, value } = await reader.read()
         if (done) break

@@ -35,12 +35,12 @@ const isObjectWithId = (data: unknown): data is { id: string } =>
  * Returns whether the stream is down (for the "reconnecting" banner).
  */
 export function useLiveUpdates(): { down: boolean } {
-  const { token, signOut } = useSession()
+  const { api, signOut } = useSession()
   const client = useQueryClient()
   const [down, setDown] = useState(false)
 
   useEffect(() => {
-    const stop = openLiveStream(window.location.origin, token, {
+    const stop = openLiveStream(api, {
       onStatus: (up) => setDown(!up),
       onUnauthorized: () => signOut(SESSION_ENDED),
       onFinished: () => signOut(SESSION_ENDED),
@@ -56,7 +56,7 @@ export function useLiveUpdates(): { down: boolean } {
       },
     })
     return stop
-  }, [token, signOut, client])
+  }, [api, signOut, client])
 
   return { down }
 }
