@@ -17,7 +17,7 @@ import { trackRequests } from './harness/network-quiet.ts'
 import { watchContext, type Violation } from './harness/page-watch.ts'
 import { callApi, signInThroughApi, startPlatform } from './harness/platform.ts'
 import { screenshot } from './harness/screenshots.ts'
-import { waitForText } from './harness/wait.ts'
+import { waitForText, waitForValue } from './harness/wait.ts'
 
 /** A printer name an unsafe renderer would turn into an element that runs script. */
 const MARKUP_NAME = '<img src=x onerror="window.__xss=1">'
@@ -52,15 +52,14 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     return { context, page }
   }
 
-  // The A1 gets a name an unsafe renderer would run (through the API: the console has no rename
-  // form); the X1C takes the print.
+  // The X1C takes the print; the A1 is later renamed, through the API (the console has no rename
+  // form), to a name an unsafe renderer would run.
   const adminToken = await signInThroughApi(platform, 'admin')
-  const listPrinters = async () => (await callApi<{ items: ApiPrinter[] }>(platform, adminToken, 'GET', '/printers?limit=50')).items
-  const a1 = (await listPrinters()).find((p) => p.model === 'A1') ?? assert.fail('no A1 printer')
-  await callApi(platform, adminToken, 'PATCH', `/printers/${a1.id}`, { name: MARKUP_NAME })
-  const printers = await listPrinters()
+  const printers = (await callApi<{ items: ApiPrinter[] }>(platform, adminToken, 'GET', '/printers?limit=50')).items
   assert.equal(printers.length, 3, `three virtual printers registered: ${printers.map((p) => p.name).join(', ')}`)
-  const target = printers.find((p) => p.model === 'X1C') ?? assert.fail('no X1C printer')
+  const printerOf = (model: string) => printers.find((p) => p.model === model) ?? assert.fail(`no ${model} printer`)
+  const target = printerOf('X1C')
+  const renamed = printerOf('A1')
 
   const { context: adminContext, page } = await newPage()
   let jobId = ''
@@ -77,6 +76,25 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
         throw err
       }
     })
+
+  await step('the watchers are live: a Trusted Types sink, a blocked image and an unnamed button are all caught', async () => {
+    // On the console's own origin, under its real policy, in a context of its own (its findings
+    // are expected, so they stay out of the run's): proves "no violation" below is not vacuous.
+    const context = await browser.newContext()
+    const seen = await watchContext(context)
+    const canary = await context.newPage()
+    await canary.goto(consoleUrl)
+    await signInForm(canary).email.waitFor()
+    await canary.evaluate(`(() => {
+      try { document.body.insertAdjacentHTML('beforeend', '<b>x</b>') } catch {}
+      const img = new Image(); img.src = 'https://blocked.invalid/x.png'; document.body.append(img)
+      const button = document.createElement('button'); document.querySelector('main').append(button)
+    })()`)
+    await waitUntilSeen(seen, (v) => v.some((x) => /trusted-types/.test(x.detail)) && v.some((x) => /img-src/.test(x.detail)))
+    const record = await new AxeAudit().check(canary, 'canary')
+    assert.ok(record.failing.some((f) => f.includes('button-name')), `axe caught the unnamed button: ${record.failing.join('; ')}`)
+    await context.close()
+  })
 
   await step('the admin signs in through the sign-in form; the token is kept in memory only', async () => {
     await page.goto(consoleUrl)
@@ -96,14 +114,6 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
       await waitForText(page.getByRole('article', { name: p.name, exact: true }), /\bonline\b/i, `${p.name} online`, LIVE_MS)
     }
     await inspect(page, axe, 'fleet-admin')
-  })
-
-  await step('a printer named like markup renders as text', async () => {
-    const card = page.getByRole('article', { name: MARKUP_NAME, exact: true })
-    assert.ok((await card.getByText(MARKUP_NAME, { exact: true }).count()) >= 1, 'the name is shown as its own text')
-    assert.equal(await card.locator('img').count(), 0, 'no img element inside the card')
-    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img element from the name anywhere')
-    assert.equal(await page.evaluate('window.__xss'), undefined, 'the onerror handler never ran')
   })
 
   await step('the admin dispatches an uploaded .gcode.3mf and sees the upload progress', async () => {
@@ -136,6 +146,11 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await openFromNav(page, 'Fleet')
     const card = page.getByRole('article', { name: target.name, exact: true })
     await waitForText(card, /\bRUNNING\b/, `${target.name} RUNNING`, LIVE_MS)
+    // The card's progress bar moves with the printer's reports (live: no reload since sign-in).
+    const progress = card.getByRole('progressbar', { name: 'Print progress' })
+    await waitForValue(progress, (v) => v >= 10, `${target.name}'s Print progress past 10 %`, LIVE_MS)
+    // The README's picture of the console (docs/images/console-fleet.png is a copy of this one).
+    await screenshot(page, 'fleet-printing', { fullPage: false })
     await card.getByRole('button', { name: 'Pause', exact: true }).click()
     await waitForText(card, /\bPAUSE\b/, `${target.name} PAUSE`, LIVE_MS)
     await screenshot(page, 'fleet-paused')
@@ -146,10 +161,21 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await waitForText(dialog, new RegExp(`Stop the print on ${target.name}\\?`), 'the stop confirmation')
     await axe.check(page, 'fleet-stop-dialog')
     await screenshot(page, 'fleet-stop-dialog')
+    assert.equal(await dialog.getByRole('button', { name: 'Stop print', exact: true }).count(), 1, 'the dialog offers Stop print')
     await dialog.getByRole('button', { name: 'Cancel', exact: true }).click()
     await dialog.waitFor({ state: 'hidden' })
     await new Promise((r) => setTimeout(r, 1_500))
     assert.match(await card.innerText(), /\bRUNNING\b/, 'Cancel left the print running')
+  })
+
+  await step('a printer renamed to markup renders as text, live', async () => {
+    await callApi(platform, adminToken, 'PATCH', `/printers/${renamed.id}`, { name: MARKUP_NAME })
+    const card = page.getByRole('article', { name: MARKUP_NAME, exact: true })
+    await card.waitFor({ timeout: LIVE_MS })
+    assert.ok((await card.getByText(MARKUP_NAME, { exact: true }).count()) >= 1, 'the name is shown as its own text')
+    assert.equal(await card.locator('img').count(), 0, 'no img element inside the card')
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img element from the name anywhere')
+    assert.equal(await page.evaluate('window.__xss'), undefined, 'the onerror handler never ran')
   })
 
   await step('the queue and the job page reach completed through live updates', async () => {
@@ -161,6 +187,8 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await waitForText(page.locator('main'), /\bcompleted\b/i, 'the job page completed')
     const progress = page.getByRole('progressbar', { name: 'Print progress' })
     assert.equal(Number(await progress.getAttribute('value')), 100, 'Print progress at 100')
+    const history = (await page.getByRole('table').innerText()).toLowerCase()
+    for (const state of ['queued', 'uploading', 'starting', 'printing', 'completed']) assert.ok(history.includes(state), `${state} in the state history:\n${history}`)
     await inspect(page, axe, 'job-completed')
     assert.equal(await page.evaluate('window.__pfNoReload'), true, 'no reload since sign-in: every change arrived live')
   })
@@ -248,5 +276,14 @@ async function waitUntilRows(page: Page, action: string): Promise<string[]> {
     if (rows.length > 0 && rows.every((r) => r.includes(action))) return rows
     if (Date.now() > deadline) throw new Error(`the audit table did not filter to ${action}: ${rows.length} rows, e.g. ${rows.slice(0, 3).join(' | ')}`)
     await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Waits for the collector to have reported what `ok` looks for (reports arrive asynchronously). */
+async function waitUntilSeen(seen: Violation[], ok: (v: Violation[]) => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!ok(seen)) {
+    if (Date.now() > deadline) throw new Error(`the collector did not report the canary's violations: ${JSON.stringify(seen)}`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }

@@ -1,10 +1,10 @@
 // axe-core inside the page: injected with page.evaluate (DevTools-protocol evaluation, which the
 // page's CSP and Trusted Types do not restrict, so the console's policy needs no exception for it).
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import axe from 'axe-core'
 import type { Page } from 'playwright-core'
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+/** axe-core's own script, as the package exports it for injection into a page. */
+const AXE_SOURCE = axe.source
 const FAILING = new Set(['serious', 'critical'])
 const IMPACTS = ['critical', 'serious', 'moderate', 'minor'] as const
 
@@ -48,6 +48,6 @@ export class AxeAudit {
   }
 
   private version(): string {
-    return /axe v([\d.]+)/.exec(AXE_SOURCE)?.[1] ?? '?'
+    return axe.version
   }
 }

@@ -9,9 +9,9 @@ export const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 let counter = 0
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true })
   const file = path.join(RESULTS_DIR, `${String(++counter).padStart(2, '0')}-${name}.png`)
-  await page.screenshot({ path: file, fullPage: true })
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true })
   return file
 }

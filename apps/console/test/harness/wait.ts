@@ -11,3 +11,14 @@ export async function waitForText(locator: Locator, pattern: RegExp, label: stri
     await new Promise((r) => setTimeout(r, 150))
   }
 }
+
+/** Waits until a `<progress>` (or any element with a numeric `value`) satisfies `ok`. */
+export async function waitForValue(locator: Locator, ok: (value: number) => boolean, label: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = Number(await locator.getAttribute('value', { timeout: 2_000 }).catch(() => NaN))
+    if (ok(value)) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}; the value was ${value}`)
+    await new Promise((r) => setTimeout(r, 150))
+  }
+}
