@@ -133,7 +133,8 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await cdp.send('Network.enable')
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 400 * 1024 })
     await page.getByRole('button', { name: 'Dispatch', exact: true }).click()
-    await page.getByRole('progressbar', { name: 'Upload progress' }).waitFor()
+    // The bar follows the XMLHttpRequest's upload events: it moves while the bytes go up.
+    await waitForValue(page.getByRole('progressbar', { name: 'Upload progress' }), (v) => v >= 25, 'Upload progress past 25 %')
     await screenshot(page, 'queue-uploading')
     const jobLink = page.locator('main a[href*="/queue/"]').first()
     await jobLink.waitFor({ timeout: 30_000 })
