@@ -3,9 +3,11 @@
 #   docker build --target worker -t printforge/worker .
 #   docker build --target cli    -t printforge/cli .     (migrate, staff, keys, audit, backup, secrets)
 #   docker build --target printer-sim -t printforge/printer-sim .   (the `printers` demo profile)
+#   docker build --target edge   -t printforge/edge .    (nginx with the staff console's static files)
 # Behind a TLS-intercepting proxy, pass its CA as a build secret (never baked into a layer):
 #   --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
 ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.27-bookworm
 
 # ---- build: every dependency, generate Prisma's client, compile; /out gets only what runs --------
 FROM ${NODE_IMAGE} AS build
@@ -66,3 +68,11 @@ USER node
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('node:net').connect(8883,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"]
 CMD ["node", "apps/printer-sim/dist/main.js"]
+
+# ---- edge: nginx and the staff console (docs/console.md) ------------------------------------------
+# The build stage's turbo build includes apps/console (vite build → apps/console/dist); only those
+# static files enter the image. nginx's configuration (nginx.conf, conf.d, snippets, and the
+# console's template, which the image's entrypoint renders with envsubst at start) is mounted by
+# docker-compose.yml, read-only. The base image runs nginx as uid 101 on 8080/8443.
+FROM ${NGINX_IMAGE} AS edge
+COPY --from=build /src/apps/console/dist /usr/share/printforge/console

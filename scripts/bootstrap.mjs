@@ -1,7 +1,8 @@
 // Runs before anything is installed (plain Node, no dependencies): makes a fresh clone runnable.
 // 1. npm packages: `npm ci` when node_modules is missing or older than package-lock.json.
-// 2. Debian's redis-server when missing (no npm package ships one that installs offline):
-//    installed with apt when running as root, otherwise a clear message.
+// 2. Debian's redis-server when missing (no npm package ships one that installs offline), and for
+//    `npm run dev` / `npm test` Debian's nginx-light (it serves the staff console in front of the
+//    API): installed with apt when running as root, otherwise a clear message.
 // 3. The build (turbo: prisma generate, then tsc -b for every package in dependency order).
 import { spawnSync } from 'node:child_process'
 import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
@@ -34,6 +35,28 @@ export function ensureNodeModules() {
 export function ensureRedisServer() {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status === 0) return
   aptInstall(['redis-server'], "Debian's redis-server")
+}
+
+/**
+ * Debian's nginx-light, for `npm run dev` and `npm test`: the dev stack serves the staff console
+ * through it, from the same template as production (packages/devstack/src/dev-nginx.ts). The
+ * package ships a service that would listen on port 80: policy-rc.d (aptInstall) keeps it from
+ * starting on install, and where systemd runs it is disabled, only when we installed it.
+ */
+export function ensureNginx() {
+  if (existsSync('/usr/sbin/nginx')) return
+  aptInstall(['nginx-light'], "Debian's nginx-light")
+  spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --now nginx.service'], { stdio: 'ignore' })
+}
+
+/**
+ * Debian's chromium, for `npm test` only: the staff console's browser suite drives it through
+ * playwright-core (apps/console/test/browser.solo.test.ts). Not required here: without it that
+ * test fails saying what is missing.
+ */
+export function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return
+  aptInstall(['chromium'], "Debian's chromium (the console's browser tests)", { required: false })
 }
 
 /**
@@ -102,7 +125,7 @@ export function aptInstall(packages, what, { required = true } = {}) {
   }
   step(`Installing ${what} (apt-get)`)
   // Debian would start a system service on install (a passwordless Redis, a PostgreSQL cluster,
-  // a system Docker daemon);
+  // a system Docker daemon, nginx on port 80);
   // we only want the binaries. policy-rc.d answering 101 ("action forbidden") keeps them stopped.
   const policy = '/usr/sbin/policy-rc.d'
   const ownPolicy = !existsSync(policy)

@@ -67,8 +67,9 @@ async function startEngine() {
 function buildImages() {
   const ca = '/etc/ssl/certs/ca-certificates.crt'
   const secret = existsSync(ca) ? ['--secret', `id=ca,src=${ca}`] : []
-  for (const target of ['api', 'worker', 'cli', 'printer-sim']) {
-    sh(DOCKER, ['build', '-q', ...secret, '--build-arg', 'NODE_IMAGE=localhost/standin-node:22', '--target', target, '-t', `printforge/${target}:deploy-test`, root])
+  const bases = ['--build-arg', 'NODE_IMAGE=localhost/standin-node:22', '--build-arg', 'NGINX_IMAGE=localhost/standin-nginx:latest']
+  for (const target of ['api', 'worker', 'cli', 'printer-sim', 'edge']) {
+    sh(DOCKER, ['build', '-q', ...secret, ...bases, '--target', target, '-t', `printforge/${target}:deploy-test`, root])
   }
 }
 
@@ -85,6 +86,8 @@ function writeDeployment() {
       `PRINTFORGE_TLS_DIR=${tls}`,
       'PUBLIC_HOST=localhost',
       'ALLOWED_ORIGINS=https://shop.example.com',
+      'MEDUSA_URL=https://shop.example.com',
+      'CONSOLE_IMAGE_ORIGINS=http://localhost:9000',
       `HTTPS_PORT=127.0.0.1:${HTTPS_PORT}`,
       `HTTP_PORT=127.0.0.1:${HTTP_PORT}`,
       'PRINTFORGE_API_IMAGE=printforge/api:deploy-test',
@@ -92,7 +95,7 @@ function writeDeployment() {
       'PRINTFORGE_CLI_IMAGE=printforge/cli:deploy-test',
       'POSTGRES_IMAGE=localhost/standin-postgres:latest',
       'REDIS_IMAGE=localhost/standin-redis:latest',
-      'NGINX_IMAGE=localhost/standin-nginx:latest',
+      'PRINTFORGE_EDGE_IMAGE=printforge/edge:deploy-test',
       'MINIO_IMAGE=localhost/standin-minio:latest',
       'PROMETHEUS_IMAGE=localhost/standin-prometheus:latest',
       'PRINTFORGE_PRINTER_SIM_IMAGE=printforge/printer-sim:deploy-test',

@@ -1,8 +1,10 @@
 // `npm test`: install what is missing, build (type check included), lint, then run every test
 // against real services started for this run (packages/devstack/src/run-tests.ts).
-import { bootstrap, ensureMedusaShop, ensurePostgres15, ensurePromtool, run, step } from './bootstrap.mjs'
+import { bootstrap, ensureChromium, ensureMedusaShop, ensureNginx, ensurePostgres15, ensurePromtool, run, step } from './bootstrap.mjs'
 
 bootstrap()
+ensureNginx()
+ensureChromium()
 ensurePostgres15()
 ensurePromtool()
 await ensureMedusaShop(process.argv.slice(2))

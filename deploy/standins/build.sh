@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the stand-in base images (README.md) on a machine without a registry. Needs a running
-# engine (DOCKER_HOST), debootstrap and the npm registry. Idempotent: an existing tag is kept.
+# engine (DOCKER_HOST), debootstrap and the npm registry. Idempotent: an existing tag is kept
+# (the service stand-ins: while their folder is unchanged).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=${STANDIN_WORK_DIR:-$(mktemp -d)}
@@ -32,11 +33,15 @@ fi
 
 for name in postgres redis nginx minio prometheus; do
   tag="localhost/standin-$name:latest"
-  if ! has "$tag"; then
+  # Labelled with a digest of its folder: a kept image (DEPLOY_TEST_CACHE) is rebuilt when the
+  # stand-in's Dockerfile or scripts changed.
+  digest=$(cd "$here/$name" && find . -type f | sort | xargs sha256sum | sha256sum | cut -c1-16)
+  current=$("$docker" image inspect -f '{{index .Config.Labels "printforge.standin"}}' "$tag" 2>/dev/null || true)
+  if [ "$current" != "$digest" ]; then
     log "build $name"
     secret=()
     [ -f /etc/ssl/certs/ca-certificates.crt ] && secret=(--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt)
-    DOCKER_BUILDKIT=1 "$docker" build -q "${secret[@]}" -t "$tag" "$here/$name" >/dev/null
+    DOCKER_BUILDKIT=1 "$docker" build -q "${secret[@]}" --label "printforge.standin=$digest" -t "$tag" "$here/$name" >/dev/null
   fi
 done
 log "stand-ins ready"

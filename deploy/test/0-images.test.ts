@@ -24,3 +24,17 @@ for (const image of IMAGES) {
     assert.equal(stray, '', `files that belong in no image:\n${stray}`)
   })
 }
+
+test('printforge/edge:deploy-test: nginx as uid 101 with only the console\'s built files added', (t) => {
+  const image = 'printforge/edge:deploy-test'
+  const [info] = JSON.parse(docker(['image', 'inspect', image]).stdout) as [{ Size: number; Config: { User: string; Env: string[] } }]
+  t.diagnostic(`${image}: ${(info.Size / 1024 / 1024).toFixed(0)} MiB`)
+  assert.match(info.Config.User, /^(101|nginx)$/)
+  for (const entry of info.Config.Env) assert.doesNotMatch(entry, /(SECRET|PASSWORD|TOKEN|KEY)=/i, `environment baked in: ${entry.split('=')[0]}`)
+  const listing = docker(['run', '--rm', '--entrypoint', 'sh', image, '-c', 'cd /usr/share/printforge/console && find . -type f | sort']).stdout.split('\n').filter(Boolean)
+  assert.ok(listing.includes('./index.html'), 'index.html')
+  assert.ok(listing.some((f) => /^\.\/assets\/.+\.js$/.test(f)), 'the built scripts')
+  // Built output only: no sources, source maps, tests or package manifests.
+  const stray = listing.filter((f) => /\.(tsx?|map)$|package\.json$|\/test\//.test(f))
+  assert.deepEqual(stray, [], 'only built files')
+})

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import https from 'node:https'
 import { describe, test } from 'node:test'
-import { BASE, HTTP_BASE, rawTls, request } from './stack.ts'
+import { BASE, CA, compose, HTTP_BASE, rawTls, request, token } from './stack.ts'
 
 const { hostname, port } = new URL(BASE)
 
@@ -62,4 +64,74 @@ describe('nginx: TLS only, no banners, nothing private reachable (docs/product.m
     assert.ok(Number.isFinite(first), 'the limit is reported')
     assert.deepEqual([second, third], [first - 1, first - 2], 'one key for all three: nginx set X-Forwarded-For from the peer address')
   })
+})
+
+describe('the staff console through nginx (docs/console.md, "Browser policy")', () => {
+  const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' http://localhost:9000; connect-src 'self' https://shop.example.com; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'"
+  const policy = (res: Awaited<ReturnType<typeof request>>, url: string) => {
+    assert.equal(res.headers['content-security-policy'], CSP, url)
+    assert.equal(res.headers['x-content-type-options'], 'nosniff', url)
+    assert.equal(res.headers['referrer-policy'], 'no-referrer', url)
+    assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', url)
+    assert.equal(res.headers['permissions-policy'], 'camera=(), microphone=(), geolocation=(), payment=(), usb=()', url)
+    // The location adds its own headers, so nginx drops the server's: the template repeats HSTS.
+    assert.match(String(res.headers['strict-transport-security']), /max-age=\d{8}/, url)
+  }
+
+  test('/console/ and a deep link: the built index.html with the full policy, never cached', async () => {
+    const index = await request('GET', '/console/')
+    assert.equal(index.status, 200)
+    assert.match(String(index.headers['content-type']), /^text\/html/)
+    assert.match(index.text, /<script type="module"[^>]* src="\/console\/assets\/[^"]+\.js"/)
+    policy(index, '/console/')
+    assert.equal(index.headers['cache-control'], 'no-cache')
+    const deep = await request('GET', '/console/queue')
+    assert.equal(deep.status, 200)
+    assert.equal(deep.text, index.text, 'a deep link serves index.html')
+    policy(deep, '/console/queue')
+    const bare = await request('GET', '/console')
+    assert.equal(bare.status, 301)
+    assert.equal(bare.headers['location'], '/console/')
+  })
+
+  test('a content-hashed asset is immutable for a year, with the policy', async () => {
+    const index = await request('GET', '/console/')
+    const asset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(index.text)?.[1] ?? assert.fail('no script in index.html')
+    const res = await request('GET', asset)
+    assert.equal(res.status, 200)
+    assert.match(String(res.headers['content-type']), /javascript/)
+    assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable')
+    policy(res, asset)
+  })
+
+  test('config.json: Medusa\'s URL from the env file, no dev sign-in, never cached', async () => {
+    const res = await request('GET', '/console/config.json')
+    assert.equal(res.status, 200)
+    assert.equal(res.headers['cache-control'], 'no-store')
+    assert.deepEqual(res.json(), { medusaUrl: 'https://shop.example.com', devSignIn: false })
+    policy(res, 'config.json')
+  })
+
+  test('POST /print-files takes a sliced model\'s size: a 100 KiB body reaches the API (401), not nginx\'s 413', async () => {
+    const res = await request('POST', '/print-files', { headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: Buffer.alloc(100 * 1024, 0x20) })
+    assert.equal(res.status, 401)
+  })
+})
+
+test('/live through nginx: the first event arrives while the stream stays open (not buffered)', async () => {
+  const operator = `user_deploylive${randomBytes(4).toString('hex')}`
+  assert.match(compose(['run', '--rm', '--no-deps', 'cli', 'staff', 'grant', operator, 'operator']).stdout, /operator/)
+  const first = await new Promise<{ status: number; type: string; chunk: string }>((resolve, reject) => {
+    const req = https.get(new URL('/live', BASE), { ca: CA, servername: 'localhost', headers: { authorization: `Bearer ${token('user', operator)}` } }, (res) => {
+      res.once('data', (d: Buffer) => {
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), chunk: d.toString('utf8') })
+        req.destroy()
+      })
+    })
+    req.on('error', reject)
+    setTimeout(() => reject(new Error('no event within 10 s: nginx buffered the stream')), 10_000).unref()
+  })
+  assert.equal(first.status, 200)
+  assert.match(first.type, /^text\/event-stream/)
+  assert.match(first.chunk, /event: ready/)
 })

@@ -9,11 +9,13 @@ import auth from './plugins/app/auth.js'
 import config from './plugins/app/config.js'
 import database from './plugins/app/database.js'
 import errors, { onFrameworkError, sendError } from './plugins/app/errors.js'
+import live from './plugins/app/live.js'
 import metrics from './plugins/app/metrics.js'
 import queues from './plugins/app/queues.js'
 import redis from './plugins/app/redis.js'
 import services from './plugins/app/services.js'
 import storage from './plugins/app/storage.js'
+import type { LiveStreamTimings } from './lib/live/live-stream.js'
 import openapi from './plugins/external/openapi.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import securityHeaders, { SECURITY_HEADERS } from './plugins/external/security-headers.js'
@@ -30,6 +32,8 @@ export interface AppOptions {
   redisKeyPrefix?: string
   /** Where logs go (default stdout); tests capture them. */
   logStream?: NodeJS.WritableStream
+  /** GET /live's windows (default: docs/console.md's 250 ms / 15 s / 15 s); tests shorten them. */
+  liveTimings?: Partial<LiveStreamTimings>
 }
 
 /**
@@ -81,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rateLimit)
   await app.register(openapi)
   await app.register(services)
+  await app.register(live, { timings: options.liveTimings ?? {} })
 
   await app.register(publicRoutes)
   await app.register(protectedRoutes)

@@ -66,6 +66,8 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     // limits and proves the shedding.
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 0,
     PRESSURE_MAX_HEAP_USED_BYTES: 2 * 1024 ** 3,
+    LIVE_STREAMS_PER_ACTOR: 4,
+    LIVE_MAX_STREAM_SECONDS: 3_600,
     ...overrides,
   }
 }

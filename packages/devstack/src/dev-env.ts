@@ -28,19 +28,31 @@ function generate(): Record<string, string> {
     API_PORT: '8000',
     ALLOWED_ORIGINS: 'http://localhost:9000,http://localhost:7001',
     DEV_ADMIN_USER_ID: `user_dev_admin_${randomSecret(6)}`,
+    // The console's local sign-in (packages/devstack/src/dev-auth.ts): an admin and an operator.
+    DEV_ADMIN_EMAIL: 'admin@printforge.localhost',
+    DEV_ADMIN_PASSWORD: randomSecret(12),
+    DEV_OPERATOR_USER_ID: `user_dev_operator_${randomSecret(6)}`,
+    DEV_OPERATOR_EMAIL: 'operator@printforge.localhost',
+    DEV_OPERATOR_PASSWORD: randomSecret(12),
+    CONSOLE_PORT: '8080',
+    DEV_AUTH_PORT: '9100',
   }
 }
 
-const APPENDABLE = new Set(['PRINTER_KEYS', 'JWT_SECRET', 'API_PORT', 'ALLOWED_ORIGINS', 'S3_REGION', 'NODE_ENV', 'DEV_ADMIN_USER_ID'])
+const APPENDABLE = new Set([
+  'PRINTER_KEYS', 'JWT_SECRET', 'API_PORT', 'ALLOWED_ORIGINS', 'S3_REGION', 'NODE_ENV', 'DEV_ADMIN_USER_ID',
+  'DEV_ADMIN_EMAIL', 'DEV_ADMIN_PASSWORD', 'DEV_OPERATOR_USER_ID', 'DEV_OPERATOR_EMAIL', 'DEV_OPERATOR_PASSWORD', 'CONSOLE_PORT', 'DEV_AUTH_PORT',
+])
 
 const read = (file: string) => (existsSync(file) ? (parseEnv(readFileSync(file, 'utf8')) as Record<string, string>) : {})
 
 /**
  * Loads .env.local (writing it with fresh random secrets when absent); values from an existing
- * .env win over it. The file is git-ignored and marked for git-crypt in .gitattributes.
+ * .env win over it. The file is git-ignored and marked for git-crypt in .gitattributes. Another
+ * `localFile` (tests) is read alone: no .env is layered over it.
  */
-export function loadDevEnv(root: string): { values: Record<string, string>; generated: boolean } {
-  const localFile = path.join(root, '.env.local')
+export function loadDevEnv(root: string, localFile = path.join(root, '.env.local')): { values: Record<string, string>; generated: boolean } {
+  const overrides = localFile === path.join(root, '.env.local') ? read(path.join(root, '.env')) : {}
   let local = read(localFile)
   const generated = Object.keys(local).length === 0
   if (generated) {
@@ -56,7 +68,7 @@ export function loadDevEnv(root: string): { values: Record<string, string>; gene
       local = { ...local, ...Object.fromEntries(missing) }
     }
   }
-  return { values: { ...local, ...read(path.join(root, '.env')) }, generated }
+  return { values: { ...local, ...overrides }, generated }
 }
 
 /** The embedded services' ports and secrets, read back from the settings' URLs. */
@@ -86,5 +98,11 @@ export function stackFromEnv(env: Record<string, string>) {
     database: decodeURIComponent(app.pathname.slice(1)),
     bucket: get('S3_BUCKET'),
     adminUserId: get('DEV_ADMIN_USER_ID'),
+    accounts: {
+      admin: { email: get('DEV_ADMIN_EMAIL'), password: get('DEV_ADMIN_PASSWORD'), userId: get('DEV_ADMIN_USER_ID') },
+      operator: { email: get('DEV_OPERATOR_EMAIL'), password: get('DEV_OPERATOR_PASSWORD'), userId: get('DEV_OPERATOR_USER_ID') },
+    },
+    consolePort: Number(get('CONSOLE_PORT')),
+    devAuthPort: Number(get('DEV_AUTH_PORT')),
   }
 }

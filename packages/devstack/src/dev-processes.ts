@@ -7,19 +7,27 @@ export interface DevProcess {
   stop(): Promise<void>
 }
 
-/** Runs a built app (`apps/<name>/dist/<entry>`) as a child process with its logs on our stdout. */
-function startChild(root: string, script: string, env: Record<string, string>, graceMs: number): DevProcess {
+/** Where a child's log lines go: our stdout (undefined), or a function (tests). */
+export type DevLog = ((line: string) => void) | undefined
+
+/** Runs a built app (`apps/<name>/dist/<entry>`) as a child process, its logs on our stdout or to `log`. */
+function startChild(root: string, script: string, env: Record<string, string>, graceMs: number, log: DevLog): DevProcess {
   const child = spawn(process.execPath, [path.join(root, script)], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', log ? 'pipe' : 'inherit', log ? 'pipe' : 'inherit'],
   })
+  if (log) {
+    const forward = (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach(log)
+    child.stdout?.on('data', forward)
+    child.stderr?.on('data', forward)
+  }
   return { process: child, stop: () => stopChild(child, graceMs) }
 }
 
 /** The API, ready once /health/ready answers 200. */
-export async function startDevApi(root: string, env: Record<string, string>): Promise<DevProcess & { url: string }> {
-  const api = startChild(root, 'apps/api/dist/server.js', env, 15_000)
+export async function startDevApi(root: string, env: Record<string, string>, log?: DevLog): Promise<DevProcess & { url: string }> {
+  const api = startChild(root, 'apps/api/dist/server.js', env, 15_000, log)
   const url = `http://127.0.0.1:${env['API_PORT'] ?? '8000'}`
   const deadline = Date.now() + 30_000
   for (;;) {
@@ -32,8 +40,8 @@ export async function startDevApi(root: string, env: Record<string, string>): Pr
 }
 
 /** The worker; it refuses to start (and exits) on a bad configuration or an unsafe Redis. */
-export async function startDevWorker(root: string, env: Record<string, string>): Promise<DevProcess> {
-  const worker = startChild(root, 'apps/worker/dist/main.js', env, 40_000)
+export async function startDevWorker(root: string, env: Record<string, string>, log?: DevLog): Promise<DevProcess> {
+  const worker = startChild(root, 'apps/worker/dist/main.js', env, 40_000, log)
   // It has no HTTP port: give it a moment to fail fast on its startup checks.
   await new Promise((r) => setTimeout(r, 1_500))
   if (worker.process.exitCode !== null) throw new Error(`the worker exited with code ${worker.process.exitCode} during startup (see its log above)`)

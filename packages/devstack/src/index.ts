@@ -8,3 +8,6 @@ export { ageAuditRows, createTestDatabase, dropDatabase, testEnvironment, TEST_E
 export { withTestStack } from './test-stack.js'
 export { findRepoRoot, findFiles, runCli } from './repo.js'
 export { cpuMeter, pidsNamed, processTree, serverOn } from './cpu.js'
+export { startDevPlatform, type DevPlatform, type DevPlatformOptions } from './dev-platform.js'
+export { startDevAuth, type DevAccount, type DevAuthOptions, type RunningDevAuth } from './dev-auth.js'
+export { renderConsoleTemplate, CONSOLE_TEMPLATE_VARIABLES, type ConsoleTemplateValues } from './console-template.js'

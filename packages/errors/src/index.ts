@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** GET /live: the caller already has LIVE_STREAMS_PER_ACTOR streams open. */
+  TOO_MANY_STREAMS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 } as const

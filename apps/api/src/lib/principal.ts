@@ -12,6 +12,12 @@ export interface PersonPrincipal {
   actorType: 'customer' | 'user'
   actorId: string
   role: Exclude<Role, 'api_key'>
+  /**
+   * The verified token's iat and exp (whole epoch seconds), for what outlives one request: a
+   * GET /live stream ends at exp and re-checks the revocation cut-off against iat. Set by the
+   * auth hook; absent on principals built outside a request.
+   */
+  token?: { issuedAt: number; expiresAt: number }
 }
 
 /** A machine client, from an API key (docs/integrations.md): actorId is the key's public id. */

@@ -112,6 +112,7 @@ export const FIXTURES: Record<string, RouteFixture> = {
   'DELETE /print-files/{id}': { request: async (w) => ({ params: { id: (await w.printFile()).id } }) },
 
   'GET /stats/dashboard': { request: () => ({}) },
+  'GET /live': { request: () => ({}) },
   'GET /audit/': { request: () => page },
   'GET /audit/verify': { request: () => ({}) },
   'POST /api-keys/': { request: () => ({ json: { name: 'route-security', scopes: ['printers:read'] } }) },

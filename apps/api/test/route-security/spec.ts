@@ -19,12 +19,15 @@ export interface SpecRoute {
   hasQuery: boolean
   /** The JSON body schema's presence (multipart routes have none in the document). */
   jsonBody: boolean
+  /** A 200 documented as text/event-stream (GET /live): an answer that does not end by itself. */
+  eventStream: boolean
 }
 
 interface Operation {
   'x-roles'?: unknown
   parameters?: { in: string; name: string }[]
   requestBody?: { content?: Record<string, unknown> }
+  responses?: Record<string, { content?: Record<string, unknown> }>
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'])
@@ -51,6 +54,7 @@ export function routesOf(spec: unknown): SpecRoute[] {
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         hasQuery: parameters.some((p) => p.in === 'query'),
         jsonBody: Boolean(op.requestBody?.content?.['application/json']),
+        eventStream: Boolean(op.responses?.['200']?.content?.['text/event-stream']),
       })
     }
   }

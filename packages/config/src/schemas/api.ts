@@ -45,6 +45,10 @@ export const ApiEnvSchema = Type.Object({
   PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Union([Type.Literal(0), Type.Integer({ minimum: 10, maximum: 60_000 })], { default: 1_000 }),
   /** V8 heap in use, bytes: below the API container's 768 MiB, with room for buffers and native memory. */
   PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 16 * 1024 ** 2, maximum: 64 * 1024 ** 3, default: 512 * 1024 ** 2 }),
+  /** GET /live (docs/console.md): open streams per person, counted across every API instance. */
+  LIVE_STREAMS_PER_ACTOR: Type.Integer({ minimum: 1, maximum: 50, default: 4 }),
+  /** GET /live: a stream's longest life, seconds (it also ends at its token's exp); the client reconnects. */
+  LIVE_MAX_STREAM_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 3_600 }),
 })
 
 export type ApiConfig = Static<typeof ApiEnvSchema>

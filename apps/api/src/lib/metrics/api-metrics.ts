@@ -1,5 +1,5 @@
 import { ERROR_STATUS, type ErrorCode } from '@printforge/errors'
-import { boundedLabel, Counter, createRegistry, Histogram, statusClass, type Registry } from '@printforge/metrics'
+import { boundedLabel, Counter, createRegistry, Gauge, Histogram, statusClass, type Registry } from '@printforge/metrics'
 import { AUTH_FAILURE_REASONS } from './auth-reasons.js'
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
@@ -27,6 +27,8 @@ export class ApiMetrics {
   private readonly uploadFiles = new Counter({ name: 'printforge_api_upload_files_total', help: 'Uploaded files accepted (one per file) and upload requests refused (one per request: it stops at the first bad part)', labelNames: ['kind', 'outcome'], registers: [this.registry] })
   private readonly uploadBytes = new Counter({ name: 'printforge_api_upload_bytes_total', help: 'Bytes of accepted uploaded files', labelNames: ['kind'], registers: [this.registry] })
   private readonly uploadSize = new Histogram({ name: 'printforge_api_upload_size_bytes', help: 'Size of each accepted uploaded file', labelNames: ['kind'], buckets: SIZE_BUCKETS, registers: [this.registry] })
+  /** No labels: one number per instance (per-actor counts would be unbounded). */
+  private readonly liveStreams = new Gauge({ name: 'printforge_api_live_streams', help: 'GET /live streams open on this instance', registers: [this.registry] })
 
   /**
    * The series of each (route, method, status class), bound once: prom-client hashes a label
@@ -47,6 +49,14 @@ export class ApiMetrics {
     series.requests.inc()
     series.latency.observe(seconds)
     if (errorCode) this.rejections.inc({ reason: boundedLabel(errorCode, ERROR_CODES).toLowerCase() })
+  }
+
+  liveStreamOpened(): void {
+    this.liveStreams.inc()
+  }
+
+  liveStreamClosed(): void {
+    this.liveStreams.dec()
   }
 
   authFailure(reason: string): void {

@@ -95,7 +95,9 @@ export default fp(
       // One cached round trip per actor: the staff role and the token cut-off together.
       const standing = await app.roles.standingOf(identity)
       if (isRevoked(identity.issuedAt, standing)) return rejectAuthentication(request, reply, 'token_revoked')
-      request.principal = { actorType: identity.actorType, actorId: identity.actorId, role: standing.role }
+      // exp is a required claim, verified by fast-jwt (a number: it compares it with the clock).
+      const token = typeof claims['exp'] === 'number' ? { issuedAt: identity.issuedAt, expiresAt: claims['exp'] } : undefined
+      request.principal = { actorType: identity.actorType, actorId: identity.actorId, role: standing.role, ...(token ? { token } : {}) }
     })
 
     /** Every refusal is the JWT path's 401; only the audit row and the log say why (never the key). */

@@ -35,6 +35,7 @@ const GENERIC_MESSAGE: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Payload too large.',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type.',
   RATE_LIMITED: 'Too many requests.',
+  TOO_MANY_STREAMS: 'Too many live streams open.',
   INTERNAL: 'Internal error.',
   UNAVAILABLE: 'The service is temporarily unavailable.',
 }

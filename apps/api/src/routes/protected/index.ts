@@ -4,6 +4,7 @@ import { sendError } from '../../plugins/app/errors.js'
 import apiKeys from './api-keys.js'
 import audit from './audit.js'
 import jobs from './jobs/index.js'
+import live from './live.js'
 import manufacturing from './manufacturing.js'
 import me from './me.js'
 import orders from './orders.js'
@@ -52,6 +53,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(printFiles, { prefix: '/print-files' })
   await app.register(webhooks, { prefix: '/webhooks' })
   await app.register(apiKeys, { prefix: '/api-keys' })
+  await app.register(live)
 }
 
 export default protectedRoutes
