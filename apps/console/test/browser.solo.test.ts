@@ -156,6 +156,12 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await waitForValue(progress, (v) => v >= 10, `${target.name}'s Print progress past 10 %`, LIVE_MS)
     // The README's picture of the console (docs/images/console-fleet.png is a copy of this one).
     await screenshot(page, 'fleet-printing', { fullPage: false })
+    // Only the controls that apply are offered: nothing to pause or stop on an idle printer, and
+    // nothing to resume on a running print.
+    const idleCard = page.getByRole('article').filter({ hasText: /\bIDLE\b/ }).first()
+    for (const name of ['Pause', 'Resume', 'Stop']) assert.ok(await idleCard.getByRole('button', { name, exact: true }).isDisabled(), `an idle printer's ${name} is disabled`)
+    assert.ok(await idleCard.getByRole('button', { name: 'Light on', exact: true }).isEnabled(), "an idle printer's light can be switched")
+    assert.ok(await card.getByRole('button', { name: 'Resume', exact: true }).isDisabled(), 'a running print cannot be resumed')
     await card.getByRole('button', { name: 'Pause', exact: true }).click()
     await waitForText(card, /\bPAUSE\b/, `${target.name} PAUSE`, LIVE_MS)
     await screenshot(page, 'fleet-paused')

@@ -16,6 +16,26 @@ const COMMAND_LABELS: Record<PrinterCommand, string> = {
   refresh: 'Refresh',
 }
 
+/** Bambu's gcode_state values under which a print is on the plate. */
+const PRINTING = new Set(['PREPARE', 'RUNNING', 'PAUSE'])
+
+/**
+ * Which controls make sense now: an operator cannot pause an idle printer or resume a running one.
+ * The printer (and the API) would refuse them anyway; disabling says so before the click.
+ */
+function applicable(printer: Printer): Record<PrinterCommand, boolean> {
+  const state = printer.gcodeState ?? ''
+  const online = printer.online
+  return {
+    pause: online && (state === 'RUNNING' || state === 'PREPARE'),
+    resume: online && state === 'PAUSE',
+    stop: online && PRINTING.has(state),
+    light_on: online,
+    light_off: online,
+    refresh: online,
+  }
+}
+
 /** One printer: its live state and, when control is enabled, its controls. Every value is text. */
 export function PrinterCard({ printer }: { printer: Printer }) {
   const { api } = useSession()
@@ -25,6 +45,7 @@ export function PrinterCard({ printer }: { printer: Printer }) {
       unwrap(api.POST('/printers/{id}/commands', { params: { path: { id: printer.id } }, body: { command: name } })),
   })
   const send = (name: PrinterCommand) => command.mutate(name)
+  const can = applicable(printer)
   const layer = printer.layer !== null ? `${printer.layer}${printer.totalLayers !== null ? ` of ${printer.totalLayers}` : ''}` : '—'
 
   return (
@@ -63,15 +84,15 @@ export function PrinterCard({ printer }: { printer: Printer }) {
       {printer.controlEnabled ? (
         <div className="actions">
           {(['pause', 'resume'] as const).map((name) => (
-            <button key={name} type="button" onClick={() => send(name)} disabled={command.isPending}>
+            <button key={name} type="button" onClick={() => send(name)} disabled={command.isPending || !can[name]}>
               {COMMAND_LABELS[name]}
             </button>
           ))}
-          <button type="button" className="danger" onClick={() => setConfirmStop(true)} disabled={command.isPending}>
+          <button type="button" className="danger" onClick={() => setConfirmStop(true)} disabled={command.isPending || !can.stop}>
             Stop
           </button>
           {(['light_on', 'light_off'] as const).map((name) => (
-            <button key={name} type="button" className="secondary" onClick={() => send(name)} disabled={command.isPending}>
+            <button key={name} type="button" className="secondary" onClick={() => send(name)} disabled={command.isPending || !can[name]}>
               {COMMAND_LABELS[name]}
             </button>
           ))}
