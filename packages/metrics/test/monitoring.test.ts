@@ -109,7 +109,9 @@ describe('prometheus.yml and the compose profile', () => {
     assert.equal(compose.match(/METRICS_PORT: "9465"/g)?.length, 2, 'worker and worker-scans on 9465')
     assert.match(compose, /METRICS_HOST: 0\.0\.0\.0/)
     assert.match(compose, /- \.\/monitoring\/prometheus:\/etc\/prometheus:ro/)
-    assert.match(read('nginx/conf.d/printforge.conf'), /location = \/metrics \{ return 404; \}/, 'nginx never routes /metrics')
+    // The API's routes live in one snippet that the production server (and the dev one) includes.
+    assert.match(read('nginx/conf.d/printforge.conf'), /^\s*include snippets\/printforge-routes\.conf;/m, 'the production server includes the routes')
+    assert.match(read('nginx/snippets/printforge-routes.conf'), /location = \/metrics \{ return 404; \}/, 'nginx never routes /metrics')
   })
 })
 
