@@ -6,11 +6,14 @@ import type { Printer, PrintFile } from './types'
 const PAGE = 100
 const MAX_PAGES = 50
 
-export async function fetchAllPrinters(api: PrintForgeClient): Promise<Printer[]> {
-  const all: Printer[] = []
+type PageQuery = { limit: number; cursor?: string }
+
+/** Every item of a cursor-paged list: follows `nextCursor` until the last page (at most MAX_PAGES pages). */
+async function fetchAllPages<T>(fetchPage: (query: PageQuery) => Promise<{ items: T[]; nextCursor?: string | null }>): Promise<T[]> {
+  const all: T[] = []
   let cursor: string | undefined
   for (let i = 0; i < MAX_PAGES; i++) {
-    const page = await unwrap(api.GET('/printers/', { params: { query: { limit: PAGE, ...(cursor ? { cursor } : {}) } } }))
+    const page = await fetchPage({ limit: PAGE, ...(cursor ? { cursor } : {}) })
     all.push(...page.items)
     if (!page.nextCursor) break
     cursor = page.nextCursor
@@ -18,14 +21,10 @@ export async function fetchAllPrinters(api: PrintForgeClient): Promise<Printer[]
   return all
 }
 
-export async function fetchAllPrintFiles(api: PrintForgeClient): Promise<PrintFile[]> {
-  const all: PrintFile[] = []
-  let cursor: string | undefined
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const page = await unwrap(api.GET('/print-files/', { params: { query: { limit: PAGE, ...(cursor ? { cursor } : {}) } } }))
-    all.push(...page.items)
-    if (!page.nextCursor) break
-    cursor = page.nextCursor
-  }
-  return all
+export function fetchAllPrinters(api: PrintForgeClient): Promise<Printer[]> {
+  return fetchAllPages((query) => unwrap(api.GET('/printers/', { params: { query } })))
+}
+
+export function fetchAllPrintFiles(api: PrintForgeClient): Promise<PrintFile[]> {
+  return fetchAllPages((query) => unwrap(api.GET('/print-files/', { params: { query } })))
 }

@@ -3,6 +3,7 @@ import { useId, type FormEvent } from 'react'
 import { unwrap } from '../api/errors'
 import type { ApiKeyScope } from '../api/types'
 import { useSession } from '../auth/session'
+import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime, localInputToIso } from '../ui/format'
 import { Page } from '../ui/Page'
@@ -47,45 +48,28 @@ export function ApiKeysPage() {
         <ErrorAlert error={keys.error} />
         {keys.data && keys.data.items.length === 0 && <p>No API keys yet.</p>}
         {keys.data && keys.data.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.items.map((key) => (
-                  <tr key={key.id}>
-                    <td>{key.name}</td>
-                    <td>{key.scopes.join(', ')}</td>
-                    <td>{formatTime(key.createdAt)}</td>
-                    <td>{formatTime(key.expiresAt)}</td>
-                    <td>
-                      {formatTime(key.lastUsedAt)}
-                      {key.lastUsedIp && ` from ${key.lastUsedIp}`}
-                    </td>
-                    <td>{key.revokedAt ? `revoked ${formatTime(key.revokedAt)}` : 'active'}</td>
-                    <td>
-                      {!key.revokedAt && (
-                        <button type="button" className="danger" onClick={() => revoke.mutate(key.id)} disabled={revoke.isPending}>
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['Name', 'Scopes', 'Created', 'Expires', 'Last used', 'Status']} actions>
+            {keys.data.items.map((key) => (
+              <tr key={key.id}>
+                <td>{key.name}</td>
+                <td>{key.scopes.join(', ')}</td>
+                <td>{formatTime(key.createdAt)}</td>
+                <td>{formatTime(key.expiresAt)}</td>
+                <td>
+                  {formatTime(key.lastUsedAt)}
+                  {key.lastUsedIp && ` from ${key.lastUsedIp}`}
+                </td>
+                <td>{key.revokedAt ? `revoked ${formatTime(key.revokedAt)}` : 'active'}</td>
+                <td>
+                  {!key.revokedAt && (
+                    <button type="button" className="danger" onClick={() => revoke.mutate(key.id)} disabled={revoke.isPending}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         <ErrorAlert error={revoke.error} />
       </section>

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query'
 import { useId, useState, type FormEvent } from 'react'
 import { unwrap } from '../api/errors'
 import { useSession } from '../auth/session'
+import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime, localInputToIso } from '../ui/format'
 import { Page } from '../ui/Page'
@@ -94,35 +95,22 @@ export function AuditPage() {
         {rows.isPending && <p>Loading the audit log…</p>}
         {rows.data && rows.data.items.length === 0 && <p>No entries match.</p>}
         {rows.data && rows.data.items.length > 0 && (
-          <div className="table-wrap">
-            <table className="audit">
-              <thead>
-                <tr>
-                  <th scope="col">At</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.data.items.map((row) => (
-                  <tr key={row.id}>
-                    <td>{formatTime(row.at)}</td>
-                    <td>
-                      {row.actorType}
-                      {row.actorId && ` ${row.actorId}`}
-                    </td>
-                    <td>{row.action}</td>
-                    <td>{[row.targetType, row.targetId].filter(Boolean).join(' ') || '—'}</td>
-                    <td>
-                      <pre>{JSON.stringify(row.details, null, 2)}</pre>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['At', 'Actor', 'Action', 'Target', 'Details']} className="audit">
+            {rows.data.items.map((row) => (
+              <tr key={row.id}>
+                <td>{formatTime(row.at)}</td>
+                <td>
+                  {row.actorType}
+                  {row.actorId && ` ${row.actorId}`}
+                </td>
+                <td>{row.action}</td>
+                <td>{[row.targetType, row.targetId].filter(Boolean).join(' ') || '—'}</td>
+                <td>
+                  <pre>{JSON.stringify(row.details, null, 2)}</pre>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         <Pager pager={pager} nextCursor={rows.data?.nextCursor} />
       </section>

@@ -4,6 +4,7 @@ import { unwrap } from '../api/errors'
 import type { ManufacturingStatus } from '../api/types'
 import { useSession } from '../auth/session'
 import { queryKeys } from '../live/query-keys'
+import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatBytes, formatTime } from '../ui/format'
 import { Page } from '../ui/Page'
@@ -70,30 +71,18 @@ export function PrintJobPage({ id }: { id: string }) {
           )}
           <ErrorAlert error={cancel.error} />
           <h2>State history</h2>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">At</th>
-                  <th scope="col">From</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {j.history.map((h, i) => (
-                  <tr key={`${h.at}-${i}`}>
-                    <td>{formatTime(h.at)}</td>
-                    <td>{h.from ?? '—'}</td>
-                    <td>{h.to}</td>
-                    <td>
-                      <pre>{JSON.stringify(h.details, null, 2)}</pre>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['At', 'From', 'To', 'Details']}>
+            {j.history.map((h, i) => (
+              <tr key={`${h.at}-${i}`}>
+                <td>{formatTime(h.at)}</td>
+                <td>{h.from ?? '—'}</td>
+                <td>{h.to}</td>
+                <td>
+                  <pre>{JSON.stringify(h.details, null, 2)}</pre>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         </>
       )}
     </Page>

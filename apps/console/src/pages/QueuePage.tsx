@@ -3,6 +3,7 @@ import { Link } from 'wouter'
 import { unwrap } from '../api/errors'
 import { useSession } from '../auth/session'
 import { queryKeys } from '../live/query-keys'
+import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime } from '../ui/format'
 import { Page } from '../ui/Page'
@@ -29,32 +30,19 @@ export function QueuePage() {
         {jobs.isPending && <p>Loading print jobs…</p>}
         {jobs.data && jobs.data.items.length === 0 && <p>No print jobs yet.</p>}
         {jobs.data && jobs.data.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">File</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Printer</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {jobs.data.items.map((job) => (
-                  <tr key={job.id}>
-                    <td>
-                      <Link href={`/queue/${job.id}`}>{job.fileName}</Link>
-                    </td>
-                    <td>{job.status}</td>
-                    <td>{job.printer ? job.printer.name : job.requestedModel ? `Any idle ${job.requestedModel}` : '—'}</td>
-                    <td>{job.progress} %</td>
-                    <td>{formatTime(job.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['File', 'State', 'Printer', 'Progress', 'Created']}>
+            {jobs.data.items.map((job) => (
+              <tr key={job.id}>
+                <td>
+                  <Link href={`/queue/${job.id}`}>{job.fileName}</Link>
+                </td>
+                <td>{job.status}</td>
+                <td>{job.printer ? job.printer.name : job.requestedModel ? `Any idle ${job.requestedModel}` : '—'}</td>
+                <td>{job.progress} %</td>
+                <td>{formatTime(job.createdAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         <Pager pager={pager} nextCursor={jobs.data?.nextCursor} />
       </section>

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query'
 import { useId, useState, type FormEvent } from 'react'
 import { unwrap } from '../api/errors'
 import { useSession } from '../auth/session'
+import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime } from '../ui/format'
 import { Page } from '../ui/Page'
@@ -46,36 +47,21 @@ export function ScansPage() {
           {jobs.data.items.length === 0 ? (
             <p>This customer has no scan jobs.</p>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Title</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Images</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {jobs.data.items.map((job) => (
-                    <tr key={job.id}>
-                      <td>{job.title}</td>
-                      <td>{job.status}</td>
-                      <td>{job.imageCount}</td>
-                      <td>{formatTime(job.createdAt)}</td>
-                      <td>
-                        <button type="button" className="secondary" onClick={() => setOpenJob(job.id)} aria-pressed={openJob === job.id}>
-                          Show images
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable columns={['Title', 'State', 'Images', 'Created']} actions>
+              {jobs.data.items.map((job) => (
+                <tr key={job.id}>
+                  <td>{job.title}</td>
+                  <td>{job.status}</td>
+                  <td>{job.imageCount}</td>
+                  <td>{formatTime(job.createdAt)}</td>
+                  <td>
+                    <button type="button" className="secondary" onClick={() => setOpenJob(job.id)} aria-pressed={openJob === job.id}>
+                      Show images
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <Pager pager={pager} nextCursor={jobs.data.nextCursor} />
         </section>

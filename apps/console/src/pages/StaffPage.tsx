@@ -3,6 +3,7 @@ import { useId, type FormEvent } from 'react'
 import { unwrap } from '../api/errors'
 import type { StaffMember } from '../api/types'
 import { useSession } from '../auth/session'
+import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime } from '../ui/format'
 import { Page } from '../ui/Page'
@@ -43,38 +44,23 @@ function StaffRoles() {
       <h2 id="staff-heading">Staff roles</h2>
       <ErrorAlert error={staff.error} />
       {staff.data && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Granted by</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {staff.data.items.map((member) => (
-                <tr key={member.userId}>
-                  <td>{member.userId}</td>
-                  <td>{member.role}</td>
-                  <td>{member.grantedBy}</td>
-                  <td>{formatTime(member.updatedAt)}</td>
-                  <td>
-                    {member.userId !== actorId && (
-                      <button type="button" className="danger" onClick={() => revoke.mutate(member.userId)} disabled={revoke.isPending}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['User', 'Role', 'Granted by', 'Since']} actions>
+          {staff.data.items.map((member) => (
+            <tr key={member.userId}>
+              <td>{member.userId}</td>
+              <td>{member.role}</td>
+              <td>{member.grantedBy}</td>
+              <td>{formatTime(member.updatedAt)}</td>
+              <td>
+                {member.userId !== actorId && (
+                  <button type="button" className="danger" onClick={() => revoke.mutate(member.userId)} disabled={revoke.isPending}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ErrorAlert error={revoke.error} />
       <h3>Grant a role</h3>

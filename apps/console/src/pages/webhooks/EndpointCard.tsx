@@ -3,6 +3,7 @@ import { useState } from 'react'
 import { unwrap } from '../../api/errors'
 import type { WebhookEndpoint } from '../../api/types'
 import { useSession } from '../../auth/session'
+import { DataTable } from '../../ui/DataTable'
 import { ErrorAlert } from '../../ui/ErrorAlert'
 import { formatTime } from '../../ui/format'
 
@@ -62,38 +63,22 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       <ErrorAlert error={deliveries.error ?? replay.error} />
       {deliveries.data && deliveries.data.items.length === 0 && <p>No deliveries yet.</p>}
       {deliveries.data && deliveries.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last attempt</th>
-                <th scope="col">Last result</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.items.map((d) => (
-                <tr key={d.id}>
-                  <td>{d.eventType}</td>
-                  <td>{d.status}</td>
-                  <td>{d.attempts}</td>
-                  <td>{formatTime(d.lastAttemptAt)}</td>
-                  <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
-                  <td>
-                    <button type="button" className="secondary" onClick={() => replay.mutate(d.id)} disabled={replay.isPending}>
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Event', 'Status', 'Attempts', 'Last attempt', 'Last result']} actions>
+          {deliveries.data.items.map((d) => (
+            <tr key={d.id}>
+              <td>{d.eventType}</td>
+              <td>{d.status}</td>
+              <td>{d.attempts}</td>
+              <td>{formatTime(d.lastAttemptAt)}</td>
+              <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
+              <td>
+                <button type="button" className="secondary" onClick={() => replay.mutate(d.id)} disabled={replay.isPending}>
+                  Replay
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   )
