@@ -12,6 +12,7 @@ import {
 import { assertSpecCovered, casesFor, fuzz, listRoutes, openProbe, report, routeLabel, type Probe, type RouteInfo } from './fuzz.harness.ts'
 import { actor, exercise, forgedClaims, multipartRoutes, paramText, realCursors, seedWorld, type World } from './fuzz.world.ts'
 import { useApi } from './helper.ts'
+import { injectAnswer } from './inject-answer.ts'
 
 // The production route table is what ships; development adds only the documentation UI.
 const production = useApi({ NODE_ENV: 'production' })
@@ -115,7 +116,7 @@ async function probeCallers(world: World, routes: RouteInfo[]) {
       // A row that does not exist: the probe must change nothing (a DELETE would succeed on a real one).
       const url = route.url.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000').replace('*', 'x')
       const headers = identity.authorization ? { authorization: identity.authorization } : {}
-      const res = await world.api.app.inject({ method: route.method as 'GET', url: url.startsWith('/') ? url : `/${url}`, headers, remoteAddress: '10.200.0.1' })
+      const res = await injectAnswer(world.api.app, { method: route.method as 'GET', url: url.startsWith('/') ? url : `/${url}`, headers, remoteAddress: '10.200.0.1' })
       if (res.statusCode !== 401 && res.statusCode !== 403) callers.push(who)
       else if (who === 'anonymous' && res.statusCode === 401) protectedSet.add(routeLabel(route))
     }

@@ -8,6 +8,7 @@ import type { InjectOptions } from 'fastify'
 import { pct, type Caller, type Forgery, type ParamValue } from './fuzz.arbitraries.ts'
 import { count, noteUnavailable, routeLabel, settle, takeEscapedErrors, violations, type Fingerprint, type Probe, type RouteInfo } from './fuzz.harness.ts'
 import type { TestApi } from './helper.ts'
+import { injectAnswer } from './inject-answer.ts'
 
 const JOB_STATUSES = ['queued', 'processing', 'stored', 'failed', 'cancelled'] as const
 const POOL = 600
@@ -261,7 +262,7 @@ export async function exercise(world: World, x: Exercise): Promise<number> {
   world.last = undefined
   let res
   try {
-    res = await app.inject(x.request)
+    res = await injectAnswer(app, x.request)
   } catch (err) {
     assert.fail(`inject threw: ${(err as Error).stack ?? String(err)}`)
   }

@@ -33,7 +33,7 @@ function check(name: string, route: SpecRoute, fixture: RouteFixture, expect: { 
       const res = await send(world, route, req, { ...who.variation, ...(caller ? { auth: caller.auth } : {}) })
       const ok = expect.status === '2xx' ? res.statusCode >= 200 && res.statusCode < 300 : res.statusCode === expect.status
       assert.ok(ok, `${route.key} ${name}: answered ${res.statusCode} ${res.body.slice(0, 300)}`)
-      if (expect.code) assert.equal(res.json().error?.code, expect.code, `${route.key} ${name}: ${res.body.slice(0, 300)}`)
+      if (expect.code) assert.equal((res.json() as { error?: { code?: string } }).error?.code, expect.code, `${route.key} ${name}: ${res.body.slice(0, 300)}`)
     },
   }
 }

@@ -1,5 +1,5 @@
-import type { LightMyRequestResponse } from 'fastify'
 import { multipart } from '../helper.ts'
+import { injectAnswer, type Answer } from '../inject-answer.ts'
 import type { FixtureRequest } from './fixtures.ts'
 import type { SpecRoute } from './spec.ts'
 import { remoteAddress, type World } from './world.ts'
@@ -51,26 +51,13 @@ function bodyOf(req: FixtureRequest, v: Variation): { payload?: string | Buffer;
   }
 }
 
-/** What a check reads of an answer. */
-export type Answer = Pick<LightMyRequestResponse, 'statusCode' | 'body' | 'json'>
-
-export async function send(world: World, route: SpecRoute, req: FixtureRequest, v: Variation): Promise<Answer> {
+export function send(world: World, route: SpecRoute, req: FixtureRequest, v: Variation): Promise<Answer> {
   const { payload, headers } = bodyOf(req, v)
-  const options = {
+  return injectAnswer(world.api.app, {
     method: route.method as 'GET',
     url: urlOf(route, req, v.extraField === 'query'),
     remoteAddress: remoteAddress(),
     headers: { ...headers, ...v.auth },
     ...(payload === undefined ? {} : { payload }),
-  }
-  if (!route.eventStream) return world.api.app.inject(options)
-  // An event stream does not end by itself: read up to its first event (or the whole error
-  // answer). The stream stays open until the app closes, which ends it (`bye shutdown`).
-  const res = await world.api.app.inject({ ...options, payloadAsStream: true })
-  let body = ''
-  for await (const chunk of res.stream()) {
-    body += String(chunk)
-    if (res.statusCode === 200 && body.includes('\n\n')) break
-  }
-  return { statusCode: res.statusCode, body, json: () => JSON.parse(body) }
+  })
 }

@@ -19,8 +19,6 @@ export interface SpecRoute {
   hasQuery: boolean
   /** The JSON body schema's presence (multipart routes have none in the document). */
   jsonBody: boolean
-  /** A 200 documented as text/event-stream (GET /live): an answer that does not end by itself. */
-  eventStream: boolean
 }
 
 interface Operation {
@@ -54,7 +52,6 @@ export function routesOf(spec: unknown): SpecRoute[] {
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         hasQuery: parameters.some((p) => p.in === 'query'),
         jsonBody: Boolean(op.requestBody?.content?.['application/json']),
-        eventStream: Boolean(op.responses?.['200']?.content?.['text/event-stream']),
       })
     }
   }
