@@ -158,7 +158,8 @@ test('the staff console in Chromium: sign-in, live fleet, dispatch, controls, au
     await screenshot(page, 'fleet-printing', { fullPage: false })
     // Only the controls that apply are offered: nothing to pause or stop on an idle printer, and
     // nothing to resume on a running print.
-    const idleCard = page.getByRole('article').filter({ hasText: /\bIDLE\b/ }).first()
+    // hasText reads textContent, where the state runs into the next label ("IDLEProgress").
+    const idleCard = page.getByRole('article').filter({ hasText: / · IDLE/ }).first()
     for (const name of ['Pause', 'Resume', 'Stop']) assert.ok(await idleCard.getByRole('button', { name, exact: true }).isDisabled(), `an idle printer's ${name} is disabled`)
     assert.ok(await idleCard.getByRole('button', { name: 'Light on', exact: true }).isEnabled(), "an idle printer's light can be switched")
     assert.ok(await card.getByRole('button', { name: 'Resume', exact: true }).isDisabled(), 'a running print cannot be resumed')
