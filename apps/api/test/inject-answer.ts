@@ -13,6 +13,13 @@ export interface Answer {
 }
 
 export async function injectAnswer(app: FastifyInstance, options: InjectOptions): Promise<Answer> {
+  // Only a GET can open an event stream. Everything else keeps plain inject: with a streamed answer,
+  // an upload the server refuses before reading its body (413, 415) left the stream open in the
+  // multipart fuzz.
+  if ((options.method ?? 'GET').toUpperCase() !== 'GET') {
+    const res = await app.inject(options)
+    return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body, json: () => res.json() }
+  }
   const res = await app.inject({ ...options, payloadAsStream: true })
   const eventStream = /^text\/event-stream\b/i.test(String(res.headers['content-type'] ?? ''))
   const chunks: Buffer[] = []
