@@ -139,6 +139,10 @@ describe('API key authentication', () => {
         const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')
         const res = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: { ...bearer(key), 'content-type': 'application/json' }, payload: method === 'get' ? undefined : '{}', remoteAddress: remoteAddress() })
         assert.equal(res.statusCode, 403, `${method.toUpperCase()} ${path} answered ${res.statusCode} to a key`)
+        // Each refusal's api_key.used row before the next request: the rows are written after the
+        // answer, and thirty of them at once queue on the audit chain's lock past the transaction
+        // timeout on a loaded CI machine (a burst limit noted in the issue-14 closing note).
+        assert.ok((await usedRows(api, id, closed.length)).length >= closed.length, `${method.toUpperCase()} ${path} left no api_key.used row`)
       }
     }
     for (const admin of ['POST /api-keys/', 'GET /api-keys/', 'DELETE /api-keys/{id}', 'POST /tokens/revoke', 'PUT /staff/{userId}', 'POST /printers/']) {
