@@ -73,6 +73,45 @@ function buildImages() {
   }
 }
 
+/** The host's IPv4 routes as [network as an integer, prefix length, destination, device] (iproute2's JSON). */
+function hostRoutes() {
+  const out = spawnSync('ip', ['-4', '-j', 'route', 'show', 'table', 'all'], { encoding: 'utf8' })
+  if (out.status !== 0) return []
+  const toInt = (ip) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0)
+  return JSON.parse(out.stdout)
+    .filter((r) => r.dst && r.dst !== 'default' && /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(r.dst))
+    .map((r) => {
+      const [ip, bits = '32'] = r.dst.split('/')
+      return [toInt(ip), Number(bits), r.dst, r.dev]
+    })
+}
+
+/**
+ * The edge and printers networks' /24s. The compose defaults (172.30.0.0/24, 172.31.0.0/24) unless
+ * the host already routes them: a bridge left by an engine that was killed keeps its route, and the
+ * kernel then sends nginx's published ports into that dead bridge (every connection reset). The
+ * fallbacks are in 10.213.0.0/16, which Docker never allocates on its own.
+ */
+function freeSubnets() {
+  const routes = hostRoutes()
+  const overlaps = (net) => routes.find(([base, bits]) => {
+    const span = 2 ** (32 - Math.min(bits, 24))
+    return Math.floor(base / span) === Math.floor(net / span)
+  })
+  const candidates = [[172, 30], [172, 31], ...Array.from({ length: 200 }, (_, i) => [10, 213, i + 1])]
+  const free = []
+  for (const [a, b, c = 0] of candidates) {
+    const net = ((a * 256 + b) * 256 + c) * 256
+    const taken = overlaps(net)
+    const name = `${a}.${b}.${c}.0/24`
+    if (taken) console.log(`deploy:test: ${name} is taken on this host (${taken[2]} dev ${taken[3]}); trying another subnet`)
+    else free.push([a, b, c])
+    if (free.length === 2) break
+  }
+  const [edge, printers] = free.map(([a, b, c]) => `${a}.${b}.${c}`)
+  return [`EDGE_SUBNET=${edge}.0/24`, `EDGE_NGINX_IP=${edge}.10`, `PRINTERS_SUBNET=${printers}.0/24`, `PRINTER_SIM_IP=${printers}.20`]
+}
+
 function writeDeployment() {
   const secrets = path.join(work, 'secrets')
   const tls = path.join(work, 'tls')
@@ -103,6 +142,7 @@ function writeDeployment() {
       'PRINTER_EXTRA_CA=/run/printer-ca/ca.pem',
       // Prints take seconds, not minutes.
       'PRINTER_SIM_SPEED=20',
+      ...freeSubnets(),
       '',
     ].join('\n'),
   )
@@ -132,6 +172,10 @@ function cleanup() {
     const logs = capture('docker-compose', compose('logs', '--no-color', '--tail', '80'))
     if (process.exitCode) console.log(logs.stdout.slice(-20_000))
     capture('docker-compose', compose('down', '-v', '--remove-orphans', '-t', '10'))
+    // Also when `down` failed (a compose file that no longer parses): a network left behind keeps
+    // its bridge and route on the host after the engine is gone (see freeSubnets).
+    capture(DOCKER, ['rm', '-f', ...capture(DOCKER, ['ps', '-aq']).stdout.split('\n').filter(Boolean)])
+    capture(DOCKER, ['network', 'prune', '-f'])
     if (!process.env.DEPLOY_TEST_CACHE) capture(DOCKER, ['system', 'prune', '-af', '--volumes'])
   }
   if (engine) {
