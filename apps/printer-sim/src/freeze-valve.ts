@@ -28,7 +28,14 @@ export class FreezeValve extends Duplex {
   release(): void {
     const held = this.held
     this.held = []
+    if (this.destroyed) return
     for (const chunk of held) this.push(chunk)
+  }
+
+  /** The link is being dropped: what it held is lost with it, never delivered. */
+  discard(): void {
+    this.held = []
+    this.destroy()
   }
 
   override _read(): void {

@@ -133,6 +133,7 @@ export async function startMqttEndpoint(opts: MqttEndpointOptions): Promise<Mqtt
   await new Promise<void>((resolve) => server.listen(opts.listen?.port ?? 0, opts.listen?.host ?? '127.0.0.1', resolve))
 
   const dropConnections = () => {
+    for (const valve of valves) valve.discard()
     for (const socket of sockets) socket.destroy()
   }
   const noop = () => {}
