@@ -2,7 +2,7 @@
 // tests, benchmarks, `npm run sim` and `npm run dev`.
 import { randomInt } from 'node:crypto'
 import { createTestCa, type TestCa } from './certs.js'
-import { generateAccessCode, generateSerial, type PrinterModel } from './models.js'
+import { DEFAULT_MAX_CLIENTS, generateAccessCode, generateSerial, type PrinterModel } from './models.js'
 import { VirtualPrinter } from './printer.js'
 
 export interface FarmPrinterSpec {
@@ -11,6 +11,8 @@ export interface FarmPrinterSpec {
   serial?: string
   /** Defaults to a random 8-digit code. */
   accessCode?: string
+  /** Concurrent MQTT clients this printer accepts; default the farm's `maxClients`. */
+  maxClients?: number
 }
 
 export interface PrinterFarmOptions {
@@ -21,6 +23,11 @@ export interface PrinterFarmOptions {
   speed?: number
   /** Report period per printer. Default 1000 ms, like real printers while active. */
   reportIntervalMs?: number
+  /**
+   * Concurrent MQTT clients each printer accepts (default DEFAULT_MAX_CLIENTS = 1, like real
+   * printers); a further client is refused and counted in `printer.clientStats.extraClients`.
+   */
+  maxClients?: number
   /** Start FTPS endpoints. Default true; benchmarks that only need MQTT turn it off. */
   ftps?: boolean
   /** Add `sim_sent_ms` to reports (benchmarks). Default false. */
@@ -63,6 +70,7 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
           model: spec.model,
           serial,
           accessCode: spec.accessCode ?? generateAccessCode(),
+          maxClients: spec.maxClients ?? options.maxClients ?? DEFAULT_MAX_CLIENTS,
           ca,
           speed: options.speed ?? 1,
           reportIntervalMs: options.reportIntervalMs ?? 1000,

@@ -1,5 +1,6 @@
 // Virtual Bambu Lab printers for tests, benchmarks and local development.
 export { startPrinterFarm, type FarmPrinterSpec, type PrinterFarm, type PrinterFarmOptions } from './farm.js'
+export { type ClientStats } from './mqtt-endpoint.js'
 export { VirtualPrinter, type ReceivedRequest } from './printer.js'
 export { type OversizedPacketResult } from './oversized-packet.js'
 export { createTestCa, issuePrinterCert, loadOrCreateTestCa, type KeyPairPem, type TestCa } from './certs.js'

@@ -33,6 +33,14 @@ export const MODEL_TRAITS: Record<PrinterModel, ModelTraits> = {
   H2D: { productName: 'Bambu Lab H2D', serialPrefix: '09400A', reports: 'full', sendsFun: true, packedTemperatures: true, dropsRequestSubscribers: false, lightNodes: [...BASE_LIGHTS, 'chamber_light2', 'heatbed_light'] },
 }
 
+/**
+ * MQTT clients a printer accepts at once, for every model. P1/A1 brokers handle a single client
+ * correctly and drop or refuse further ones (docs/bambu-protocol.md §1.4; reports of "a few" at most
+ * vary by firmware); the sources say nothing different for X1/H2, so they get 1 too. PrintForge
+ * holds exactly one session per printer, so a second one is always a bug worth failing a test on.
+ */
+export const DEFAULT_MAX_CLIENTS = 1
+
 /** A 15-character upper-case serial with the model's prefix. */
 export function generateSerial(model: PrinterModel): string {
   let digits = ''

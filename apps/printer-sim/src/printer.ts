@@ -4,7 +4,7 @@ import { createTestCa, issuePrinterCert, type KeyPairPem, type TestCa } from './
 import { startFtpsEndpoint, type FtpsEndpoint } from './ftps-endpoint.js'
 import { JobState } from './job-state.js'
 import { MODEL_TRAITS, type PrinterModel } from './models.js'
-import { startMqttEndpoint, type MqttEndpoint } from './mqtt-endpoint.js'
+import { startMqttEndpoint, type ClientStats, type MqttEndpoint } from './mqtt-endpoint.js'
 import { type OversizedPacketResult } from './oversized-packet.js'
 import { ReportComposer, type ReportContext } from './report-builder.js'
 import { handleRequest, type PrinterContext } from './request-handler.js'
@@ -18,6 +18,8 @@ export interface VirtualPrinterOptions {
   speed: number
   reportIntervalMs: number
   timestampReports: boolean
+  /** Concurrent MQTT clients accepted (DEFAULT_MAX_CLIENTS in models.ts); one more is a counted fault. */
+  maxClients: number
   /** null = no FTPS endpoint (benchmarks that only need MQTT). */
   pasvRange: { min: number; max: number } | null
   /**
@@ -43,6 +45,7 @@ export class VirtualPrinter {
   private readonly composer: ReportComposer
   private timer: NodeJS.Timeout | null = null
   private stalled: 'no' | 'until-reconnect' | 'yes' = 'no'
+  private thawTimer: NodeJS.Timeout | null = null
   private lastTick = Date.now()
 
   private constructor(
@@ -69,6 +72,7 @@ export class VirtualPrinter {
       dropsRequestSubscribers: MODEL_TRAITS[options.model].dropsRequestSubscribers,
       onRequest: (topic, payload) => self?.onRequest(topic, payload),
       onClientConnected: () => self?.onClientConnected(),
+      maxClients: options.maxClients,
       ...(options.network ? { listen: { host: options.network.host, port: options.network.mqttPort } } : {}),
     })
     const ftps = options.pasvRange
@@ -94,6 +98,8 @@ export class VirtualPrinter {
   get connections(): number { return this.mqtt.connections }
   get authAttempts(): number { return this.mqtt.authAttempts }
   get connectedClients(): number { return this.mqtt.connectedClients }
+  /** Sessions at once and refused extra clients: assert `extraClients === 0` for "never two sessions". */
+  get clientStats(): ClientStats { return this.mqtt.clientStats }
 
   /** Requests whose class/command match, e.g. `commands('print', 'project_file')`. */
   commands(cls: string, command: string): ReceivedRequest[] {
@@ -121,6 +127,26 @@ export class VirtualPrinter {
   /** Stops publishing (pushall ignored too); by default a new MQTT session clears it. */
   stall(untilReconnect = true): void { this.stalled = untilReconnect ? 'until-reconnect' : 'yes' }
   unstall(): void { this.stalled = 'no' }
+  /**
+   * A frozen printer stalls its broker: the connection stays up but nothing comes back (no PUBACK,
+   * no PINGRESP, no answer, no report). With `deliver` (default) the firmware still acts on what
+   * arrives — a print command may start a print nobody hears about. `dropAfterMs` then drops every
+   * connection and the printer recovers (as after a Wi-Fi drop); otherwise it stays frozen until thaw().
+   */
+  freeze(options: { deliver?: boolean; dropAfterMs?: number } = {}): void {
+    this.clearThawTimer()
+    this.mqtt.setFrozen(true, options.deliver ?? true)
+    if (options.dropAfterMs === undefined) return
+    this.thawTimer = setTimeout(() => {
+      this.thawTimer = null
+      this.mqtt.dropConnections()
+      this.mqtt.setFrozen(false, true)
+    }, options.dropAfterMs)
+  }
+  thaw(): void {
+    this.clearThawTimer()
+    this.mqtt.setFrozen(false, true)
+  }
   setDeveloperMode(enabled: boolean): void { this.developerMode = enabled; this.publish(false) }
   setRefuseConnections(refuse: boolean): void { this.mqtt.setRefuseConnections(refuse) }
   /** Presents a certificate for the right serial from an unknown CA (device swap / MITM). */
@@ -155,6 +181,7 @@ export class VirtualPrinter {
   }
 
   async stop(): Promise<void> {
+    this.clearThawTimer()
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.mqtt.close()
@@ -162,6 +189,11 @@ export class VirtualPrinter {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+  private clearThawTimer(): void {
+    if (this.thawTimer) clearTimeout(this.thawTimer)
+    this.thawTimer = null
+  }
+
   private useCertificate(cert: KeyPairPem): void {
     this.mqtt.useCertificate(cert)
     this.ftps?.useCertificate(cert)

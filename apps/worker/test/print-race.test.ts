@@ -5,7 +5,9 @@ import { claim as claimPrinter } from '../src/printers/job-moves.ts'
 import { createPrintJob, printJob, registerPrinter, startTestWorker, useFarm, useWorkerEnv, waitFor, waitForJobStatus } from './helper.ts'
 
 const env = useWorkerEnv()
-const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }], 60)
+// Two workers in one process each hold a session to the P1S below (the race is between their
+// dispatchers): two clients are intended there, so that printer accepts two (the default is 1).
+const printers = useFarm([{ model: 'X1C' }, { model: 'P1S', maxClients: 2 }], 60)
 const pause = (ms: number) => () => new Promise<void>((r) => setTimeout(r, ms))
 
 test('two claims racing for one printer: exactly one wins, even with a wide window between check and update', async () => {

@@ -39,6 +39,14 @@ export function createPrintDispatch(shared: DispatchDeps): Handler<'print.dispat
     } catch (err) {
       if (ctx.signal.aborted) throw err
       const permanent = err instanceof ModelIntegrityError || (err instanceof BambuUploadError && (err.code === 'UNTRUSTED' || err.code === 'AUTH_FAILED'))
+      if (err instanceof RetryableDispatchError && err.code === 'START_UNKNOWN') {
+        // The printer may be printing this job and has not been back to say: the job stays
+        // `starting` (it keeps its printer, and its task id forbids a second print command). The
+        // attempt fails; the sweeper re-enqueues a confirm-only attempt (MAX_REQUEUES times, then
+        // RETRIES_EXHAUSTED) until the printer's own report settles it.
+        if (ctx.finalAttempt) deps.log.error({ manufacturingJobId: job.id, printerId: job.printerId, err: err.message }, 'print start unknown after the last attempt; left starting for the sweeper to confirm')
+        throw err
+      }
       if (permanent || ctx.finalAttempt) {
         const code = err instanceof RetryableDispatchError ? err.code : err instanceof BambuUploadError ? `UPLOAD_${err.code}` : permanent ? 'MODEL_MISMATCH' : 'DISPATCH_FAILED'
         const reason = err instanceof Error ? err.message : 'dispatch failed'

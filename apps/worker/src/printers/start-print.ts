@@ -2,14 +2,17 @@
 // is never sent twice for one job. The task id is committed to the row BEFORE the command goes
 // out; a row that has a task id is never sent again, only confirmed against the printer's own
 // report of its task id — even when the worker was killed between sending and recording.
+// A command whose outcome is unknown (CONNECTION_LOST, ACK_TIMEOUT, CLOSED: it may have left) is
+// settled the same way: by what the printer reports once it is back (start-evidence.ts).
 import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
 import type { Logger } from '@printforge/logger'
 import type { Histogram } from '@printforge/metrics'
 import { untraced, type InSpan } from '@printforge/tracing'
 import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
-import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
+import { type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
 import { failJob, move } from './job-moves.js'
+import { reportsJob, watchFreshReports } from './start-evidence.js'
 
 export interface StartJob {
   id: string
@@ -38,7 +41,11 @@ export interface StartDeps {
   inSpan?: InSpan
 }
 
-/** Retry later: nothing was sent (or what was sent is not confirmed yet). */
+/**
+ * Retry later: nothing was sent (or what was sent is not confirmed yet). After a task id was
+ * recorded a retry only confirms, never sends: START_UNCONFIRMED = the printer is back and reports
+ * something else (clearly not started); START_UNKNOWN = it has not been back to say.
+ */
 export class RetryableDispatchError extends Error {
   constructor(readonly code: string, message: string) {
     super(message)
@@ -76,7 +83,11 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
     // The line that ties the printer command to the job (and, through the job's logger, to its request).
     deps.log.info({ manufacturingJobId: job.id, printerId: job.printerId, taskId, plate: job.plate }, 'project_file sent')
   } catch (err) {
-    if (!(err instanceof BambuCommandError)) throw err
+    // Anything but a definite answer, typed or not, leaves the outcome unknown: confirm below.
+    if (!(err instanceof BambuCommandError)) {
+      deps.log.warn({ manufacturingJobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'project_file failed untyped; confirming from the printer state')
+      return confirmStart(deps, job.id, job.printerId, taskId, signal, committedAt)
+    }
     if (NOT_SENT.has(err.code)) {
       // Provably unsent: give the task id back so a later attempt may send.
       await move(deps.db, 'giveBackTask', { jobId: job.id, data: { taskId: null }, details: { notSent: err.code } })
@@ -104,11 +115,21 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
  * does not know when that was, so it observes nothing.
  */
 export async function confirmStart(deps: StartDeps, jobId: string, printerId: string, taskId: number, signal: AbortSignal, committedAt?: number): Promise<void> {
+  const reports = watchFreshReports(deps.manager, printerId)
+  // Ask for the whole state now: an idle P1 may not report on its own for a minute (§1.4).
+  deps.manager.get(printerId)?.session.pushall().catch(() => {})
   try {
-    await deps.manager.waitFor(printerId, (p) => isReady(p) && p.session.status.taskId === String(taskId), deps.confirmTimeoutMs, signal)
+    await deps.manager.waitFor(printerId, (p) => reportsJob(p, taskId, jobId), deps.confirmTimeoutMs, signal)
   } catch (err) {
     if (!(err instanceof WaitTimeout)) throw err
+    if (!reports.fresh()) {
+      // Offline, frozen or silent the whole time: it may be printing this job. Never resend, never
+      // fail it as unsent; a later attempt (or the sweeper's re-enqueue) confirms again.
+      throw new RetryableDispatchError('START_UNKNOWN', `printer has not reported since the print command (task ${taskId}) within ${deps.confirmTimeoutMs} ms: whether it started is unknown`)
+    }
     throw new RetryableDispatchError('START_UNCONFIRMED', `printer has not reported task ${taskId} within ${deps.confirmTimeoutMs} ms`)
+  } finally {
+    reports.stop()
   }
   const moved = await move(deps.db, 'confirmStart', { jobId, data: { startedAt: new Date() }, details: { printerId, taskId } })
   if (moved) {
