@@ -13,7 +13,7 @@ import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import { digestTap, type ObjectStore } from '@printforge/storage'
 import type { FtpsMetrics } from '../metrics/ftps.js'
-import type { PrinterInfo } from './manager.js'
+import { clientModel, type PrinterInfo } from './manager.js'
 
 export interface UploadDeps {
   db: Db
@@ -55,6 +55,7 @@ export async function uploadModel(deps: UploadDeps, job: ModelFile, printer: Pri
       host: printer.host,
       port: printer.ftpsPort,
       serial: printer.serial,
+      model: clientModel(printer.model),
       accessCode,
       extraCaPems: deps.extraCaPems,
       localPath,
