@@ -8,12 +8,12 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { uploadFile } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { printerWithSecret } from '@printforge/domain'
+import { clientModel, printerWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import { digestTap, type ObjectStore } from '@printforge/storage'
 import type { FtpsMetrics } from '../metrics/ftps.js'
-import { clientModel, type PrinterInfo } from './manager.js'
+import type { PrinterInfo } from './manager.js'
 
 export interface UploadDeps {
   db: Db
