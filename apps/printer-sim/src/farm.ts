@@ -1,7 +1,7 @@
 // startPrinterFarm: N virtual printers on 127.0.0.1 sharing one test CA — the entry point for
 // tests, benchmarks, `npm run sim` and `npm run dev`.
 import { randomInt } from 'node:crypto'
-import { createTestCa, type TestCa } from './certs.js'
+import { createTestCa, trustPem, type TestCa } from './certs.js'
 import { DEFAULT_MAX_CLIENTS, generateAccessCode, generateSerial, type PrinterModel } from './models.js'
 import { VirtualPrinter } from './printer.js'
 
@@ -42,7 +42,7 @@ export interface PrinterFarmOptions {
 
 export interface PrinterFarm {
   printers: VirtualPrinter[]
-  /** PEM of the CA the client must trust (PRINTER_EXTRA_CA in development). */
+  /** PEMs the client must trust (PRINTER_EXTRA_CA in development): the root, then the device CA. */
   caPem: string
   /** Looks a printer up by serial; throws on an unknown one so test typos fail loudly. */
   get: (serial: string) => VirtualPrinter
@@ -88,7 +88,7 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
   }
   return {
     printers,
-    caPem: ca.certPem,
+    caPem: trustPem(ca),
     get(serial) {
       const printer = printers.find((p) => p.serial === serial)
       if (!printer) throw new Error(`no virtual printer ${serial}`)

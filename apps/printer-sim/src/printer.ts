@@ -1,6 +1,6 @@
 // One virtual printer: MQTT-TLS + FTPS endpoints, the job state machine, periodic reports, and
 // the fault switches tests and demos flip (docs/product.md §7).
-import { createTestCa, issuePrinterCert, type KeyPairPem, type TestCa } from './certs.js'
+import { createTestCa, issueModelCert, issuePrinterCert, type KeyPairPem, type TestCa } from './certs.js'
 import { startFtpsEndpoint, type FtpsEndpoint } from './ftps-endpoint.js'
 import { JobState } from './job-state.js'
 import { MODEL_TRAITS, type PrinterModel } from './models.js'
@@ -62,7 +62,8 @@ export class VirtualPrinter {
   }
 
   static async start(options: VirtualPrinterOptions): Promise<VirtualPrinter> {
-    const cert = await issuePrinterCert(options.ca, options.serial)
+    const traits = MODEL_TRAITS[options.model]
+    const cert = await issueModelCert(options.ca, options.serial, traits.chain)
     const job = new JobState({ speed: options.speed })
     let self: VirtualPrinter | null = null
     const mqtt = await startMqttEndpoint({
@@ -77,7 +78,7 @@ export class VirtualPrinter {
     })
     const ftps = options.pasvRange
       ? await startFtpsEndpoint({
-          accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max,
+          accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max, refuseTls13: traits.ftpsRefusesTls13,
           ...(options.network ? { listen: { host: options.network.host, port: options.network.ftpsPort, advertise: options.network.advertise } } : {}),
         })
       : null
@@ -159,6 +160,14 @@ export class VirtualPrinter {
    */
   async useWrongCommonName(): Promise<void> {
     this.useCertificate(await issuePrinterCert(this.options.ca, `${this.serial.slice(0, -1)}X`, [this.serial]))
+  }
+  /**
+   * Presents a full chain (leaf for the right serial, then its device CA) from a CA that only looks
+   * like the farm's default one: same root and device-CA names, other keys. Names prove nothing.
+   */
+  async useImpostorChain(): Promise<void> {
+    // createTestCa's default names are the farm's default names.
+    this.useCertificate(await issueModelCert(await createTestCa(), this.serial, 'device-ca-sent'))
   }
   restoreCertificate(): void { this.useCertificate(this.cert) }
   /** Caps FTPS upload speed (bytes/s); null removes the cap. */

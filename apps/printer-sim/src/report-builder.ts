@@ -36,11 +36,11 @@ function temperatures(ctx: ReportContext): Record<string, unknown> {
       bed: { info: { temp: packTemp(job.bed) } },
       ctc: { info: { temp: packTemp({ current: job.chamber, target: 0 }) } },
       extruder: {
-        // low 4 bits: extruder count (2); next 4 bits: active extruder (0 = right).
-        state: 0x02,
+        // low 4 bits: extruder count; next 4 bits: active extruder (0 = right).
+        state: ctx.traits.extruders,
         info: [
           { id: 0, temp: packTemp(job.nozzle) },
-          { id: 1, temp: packTemp(job.nozzle2) },
+          ...(ctx.traits.extruders === 2 ? [{ id: 1, temp: packTemp(job.nozzle2) }] : []),
         ],
       },
     },

@@ -3,10 +3,10 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { type TLSSocket } from 'node:tls'
+import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import mqtt, { type MqttClient } from 'mqtt'
 import { loadOrCreateTestCa } from '../src/certs.ts'
 import { startPrinterFarm, type PrinterFarm } from '../src/farm.ts'
@@ -27,6 +27,17 @@ async function connect(t: { after: (fn: () => unknown) => void }, f: PrinterFarm
   return { client, reports, request }
 }
 
+/** The leaf a printer presents, read over a handshake that trusts `caPem`. */
+function issued(p: VirtualPrinter, caPem: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: p.host, port: p.mqttPort, servername: p.serial, ca: [caPem] }, () => {
+      resolve(socket.getPeerX509Certificate()!.toString())
+      socket.destroy()
+    })
+    socket.once('error', reject)
+  })
+}
+
 async function until<T>(fn: () => T | undefined, timeoutMs = 15_000): Promise<T> {
   const start = Date.now()
   for (;;) {
@@ -42,8 +53,13 @@ describe('virtual printer', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pf-ca-'))
     t.after(() => rm(dir, { recursive: true, force: true }))
     const ca = await loadOrCreateTestCa(dir)
-    assert.equal((await loadOrCreateTestCa(dir)).certPem, ca.certPem)
+    const again = await loadOrCreateTestCa(dir)
+    assert.equal(again.certPem, ca.certPem)
+    assert.equal(again.deviceCa?.certPem, ca.deviceCa?.certPem, 'the device CA persists too')
     assert.equal((await stat(path.join(dir, 'ca.key.pem'))).mode & 0o077, 0, 'CA key is private')
+    assert.equal((await stat(path.join(dir, 'device-ca.key.pem'))).mode & 0o077, 0, 'device CA key is private')
+    // ca.pem (PRINTER_EXTRA_CA in development) holds the root, then the device CA a P2S leaves out.
+    assert.equal(await readFile(path.join(dir, 'ca.pem'), 'utf8'), ca.certPem + ca.deviceCa!.certPem)
     const f = await startPrinterFarm({ ca, printers: [{ model: 'X1C', serial: '00M09A000000001', accessCode: '11112222' }] })
     t.after(() => f.stop())
     const p = f.get('00M09A000000001')
@@ -52,6 +68,22 @@ describe('virtual printer', () => {
     const peer = (client.stream as TLSSocket).getPeerX509Certificate()!
     assert.equal(peer.subject, 'CN=00M09A000000001')
     assert.ok(peer.verify(new X509Certificate(f.caPem).publicKey))
+  })
+
+  test('device-CA models: an X2D sends its device CA after its leaf, a P2S only its leaf', async (t) => {
+    const f = await startPrinterFarm({ printers: [{ model: 'X2D' }, { model: 'P2S' }] })
+    t.after(() => f.stop())
+    const root = new X509Certificate(f.caPem).toString()
+    // Trusting the root alone: only a printer that sends its device CA can be verified.
+    const handshake = (p: VirtualPrinter) => new Promise<string>((resolve) => {
+      const socket = tlsConnect({ host: p.host, port: p.mqttPort, servername: p.serial, ca: [root] })
+      socket.once('secureConnect', () => { resolve('verified'); socket.destroy() })
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+    })
+    assert.equal(await handshake(f.printers[0]!), 'verified')
+    assert.equal(await handshake(f.printers[1]!), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')
+    const leaf = new X509Certificate(await issued(f.printers[1]!, f.caPem))
+    assert.match(leaf.issuer, /Device CA/)
   })
 
   test('wrong access code gets CONNACK 5', async (t) => {

@@ -2711,7 +2711,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -2863,7 +2863,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                    model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                     serial: string;
                     host: string;
                     accessCode: string;
@@ -2884,7 +2884,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -3061,7 +3061,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -3373,7 +3373,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -3857,9 +3857,9 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string;
                                 name: string;
-                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             } | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             /** Format: uuid */
                             scanJobId: string | null;
                             plate: number;
@@ -4031,9 +4031,9 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string;
                                 name: string;
-                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             } | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             /** Format: uuid */
                             scanJobId: string | null;
                             plate: number;
@@ -5872,7 +5872,7 @@ export interface operations {
                             id: string;
                             name: string;
                             productRef: string | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             plate: number;
                             useAms: boolean;
                             amsMapping: number[];
@@ -6017,7 +6017,7 @@ export interface operations {
                             id: string;
                             name: string;
                             productRef: string | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             plate: number;
                             useAms: boolean;
                             amsMapping: number[];

@@ -1,9 +1,9 @@
 // Follows the `printers` table and keeps one Bambu session per registered printer. Printers the
 // API adds, edits or removes are picked up by polling (id + updatedAt), so no restart is needed.
 import { EventEmitter } from 'node:events'
-import { createPrinterSession, type BambuModel as ClientModel, type BambuPrinter, type BambuSessionOptions, type ConnectionState, type PrinterStatus } from '@printforge/bambu'
+import { createPrinterSession, type BambuPrinter, type BambuSessionOptions, type ConnectionState, type PrinterStatus } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type BambuModel, type Db } from '@printforge/db'
-import { printersWithSecret } from '@printforge/domain'
+import { clientModel, printersWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import { ALERTS } from '../alerts.js'
@@ -41,9 +41,6 @@ export interface PrinterManagerOptions {
   /** Test and benchmark knobs for the sessions (watchdog, backoff, timeouts). */
   sessionOptions?: Partial<BambuSessionOptions>
 }
-
-/** The database spells the A1 mini `A1MINI`; the client (like Bambu's firmware) `A1M`. */
-export const clientModel = (model: BambuModel): ClientModel => (model === 'A1MINI' ? 'A1M' : model)
 
 const key = (p: { id: string; updatedAt: Date }) => `${p.id}@${p.updatedAt.getTime()}`
 
