@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto'
 import { createTestCa, type TestCa } from './certs.js'
 import { generateAccessCode, generateSerial, type PrinterModel } from './models.js'
 import { VirtualPrinter } from './printer.js'
+import { type SimAms } from './ams.js'
 
 export interface FarmPrinterSpec {
   model: PrinterModel
@@ -11,6 +12,8 @@ export interface FarmPrinterSpec {
   serial?: string
   /** Defaults to a random 8-digit code. */
   accessCode?: string
+  /** Loaded trays; default: one AMS with four PLA colours (DEFAULT_AMS). */
+  ams?: SimAms
 }
 
 export interface PrinterFarmOptions {
@@ -67,6 +70,7 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
           speed: options.speed ?? 1,
           reportIntervalMs: options.reportIntervalMs ?? 1000,
           timestampReports: options.timestampReports ?? false,
+          ...(spec.ams ? { ams: spec.ams } : {}),
           pasvRange: options.ftps === false ? null : { min, max: min + PASV_PORTS_PER_PRINTER - 1 },
           ...(options.network
             ? { network: { host: options.network.host, advertise: options.network.advertise, mqttPort: options.network.basePort + i, ftpsPort: options.network.basePort + 100 + i } }

@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadOrCreateTestCa } from './certs.js'
+import { parseAmsSpec, type SimAms } from './ams.js'
 import { startPrinterFarm } from './farm.js'
 import { PRINTER_MODELS, type PrinterModel } from './models.js'
 
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     host: { type: 'string' },
     advertise: { type: 'string' },
     'base-port': { type: 'string' },
+    // Loaded trays for every printer, e.g. `PLA/FFFFFF,PLA/000000,-,PETG/C12E1F;ext=PLA/FFFFFF` (src/ams.ts).
+    ams: { type: 'string' },
   },
 })
 
@@ -29,7 +32,15 @@ const basePort = values['base-port'] === undefined ? undefined : Number(values['
 const network = values.host ? { host: values.host, advertise: values.advertise ?? values.host, basePort: basePort ?? 8883 } : undefined
 const badPort = network !== undefined && (!Number.isInteger(network.basePort) || network.basePort < 1024 || network.basePort + 200 + count * 8 > 65535)
 if (!Number.isInteger(count) || count < 1 || count > 1000 || !(speed > 0) || unknown.length > 0 || badPort) {
-  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--ca-dir DIR] [--host H --advertise A --base-port P (1024..)]`)
+  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--ca-dir DIR] [--ams TRAYS] [--host H --advertise A --base-port P (1024..)]`)
+  process.exit(2)
+}
+
+let ams: SimAms | undefined
+try {
+  ams = values.ams === undefined ? undefined : parseAmsSpec(values.ams)
+} catch (err) {
+  console.error(`--ams: ${(err as Error).message}`)
   process.exit(2)
 }
 
@@ -37,7 +48,7 @@ const ca = await loadOrCreateTestCa(values['ca-dir'])
 const farm = await startPrinterFarm({
   ca,
   speed,
-  printers: Array.from({ length: count }, (_, i) => ({ model: models[i % models.length] as PrinterModel })),
+  printers: Array.from({ length: count }, (_, i) => ({ model: models[i % models.length] as PrinterModel, ...(ams ? { ams } : {}) })),
   ...(network ? { network } : {}),
 })
 
