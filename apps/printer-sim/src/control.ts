@@ -1,10 +1,11 @@
 // The control topic `sim/<serial>/control`: the same faults as the library API, for demos and
 // tools that only speak MQTT, e.g. `mosquitto_pub -t sim/<serial>/control -m '{"fault":"stall"}'`.
+import { type SimAms } from './ams.js'
 import { type VirtualPrinter } from './printer.js'
 
 export const CONTROL_FAULTS = [
   'fail', 'drop', 'stall', 'unstall', 'devmode-off', 'devmode-on', 'changed-cert', 'wrong-cn',
-  'restore-cert', 'refuse', 'accept', 'slow-ftps', 'ftps-426', 'freeze', 'thaw', 'clear',
+  'restore-cert', 'refuse', 'accept', 'slow-ftps', 'ftps-426', 'freeze', 'thaw', 'clear', 'load-ams',
 ] as const
 
 export async function applyControl(printer: VirtualPrinter, message: unknown): Promise<void> {
@@ -31,6 +32,8 @@ export async function applyControl(printer: VirtualPrinter, message: unknown): P
       ...(typeof m.dropAfterMs === 'number' && m.dropAfterMs >= 0 ? { dropAfterMs: m.dropAfterMs } : {}),
     })
     case 'thaw': return printer.thaw()
+    // {"fault":"load-ams","ams":{"units":[[{"type":"PLA","color":"FFFFFF"},null]],"external":null}}
+    case 'load-ams': return printer.setAms(m.ams as SimAms)
     case 'clear':
       printer.unstall()
       printer.thaw()

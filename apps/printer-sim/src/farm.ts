@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto'
 import { createTestCa, trustPem, type TestCa } from './certs.js'
 import { DEFAULT_MAX_CLIENTS, generateAccessCode, generateSerial, type PrinterModel } from './models.js'
 import { VirtualPrinter } from './printer.js'
+import { type SimAms } from './ams.js'
 
 export interface FarmPrinterSpec {
   model: PrinterModel
@@ -13,6 +14,8 @@ export interface FarmPrinterSpec {
   accessCode?: string
   /** Concurrent MQTT clients this printer accepts; default the farm's `maxClients`. */
   maxClients?: number
+  /** Loaded trays; default: one AMS with four PLA colours (DEFAULT_AMS). */
+  ams?: SimAms
 }
 
 export interface PrinterFarmOptions {
@@ -75,6 +78,7 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
           speed: options.speed ?? 1,
           reportIntervalMs: options.reportIntervalMs ?? 1000,
           timestampReports: options.timestampReports ?? false,
+          ...(spec.ams ? { ams: spec.ams } : {}),
           pasvRange: options.ftps === false ? null : { min, max: min + PASV_PORTS_PER_PRINTER - 1 },
           ...(options.network
             ? { network: { host: options.network.host, advertise: options.network.advertise, mqttPort: options.network.basePort + i, ftpsPort: options.network.basePort + 100 + i } }

@@ -1,10 +1,11 @@
-// `npm run sim -- --printers N [--models X1C,P1S,A1] [--speed S] [--max-clients N] [--ca-dir DIR]`:
+// `npm run sim -- --printers N [--models X1C,P1S,A1] [--speed S] [--max-clients N] [--ca-dir DIR] [--ams TRAYS]`:
 // virtual printers on 127.0.0.1 until Ctrl-C. A dev tool: it prints the access codes it generated.
 // In a container (the `printers` compose profile): `--host 0.0.0.0 --advertise <its LAN address>
 // --base-port 8883` listens on fixed ports and prints one JSON line per printer for the tooling.
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadOrCreateTestCa } from './certs.js'
+import { parseAmsSpec, type SimAms } from './ams.js'
 import { startPrinterFarm } from './farm.js'
 import { DEFAULT_MAX_CLIENTS, PRINTER_MODELS, type PrinterModel } from './models.js'
 
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     host: { type: 'string' },
     advertise: { type: 'string' },
     'base-port': { type: 'string' },
+    // Loaded trays for every printer, e.g. `PLA/FFFFFF,PLA/000000,-,PETG/C12E1F;ext=PLA/FFFFFF` (src/ams.ts).
+    ams: { type: 'string' },
   },
 })
 
@@ -33,7 +36,15 @@ const network = values.host ? { host: values.host, advertise: values.advertise ?
 const badPort = network !== undefined && (!Number.isInteger(network.basePort) || network.basePort < 1024 || network.basePort + 200 + count * 8 > 65535)
 const badClients = !Number.isInteger(maxClients) || maxClients < 1 || maxClients > 100
 if (!Number.isInteger(count) || count < 1 || count > 1000 || !(speed > 0) || unknown.length > 0 || badPort || badClients) {
-  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--max-clients N (1..100)] [--ca-dir DIR] [--host H --advertise A --base-port P (1024..)]`)
+  console.error(`usage: npm run sim -- --printers N (1..1000) [--models ${PRINTER_MODELS.join(',')}] [--speed S>0] [--max-clients N (1..100)] [--ca-dir DIR] [--ams TRAYS] [--host H --advertise A --base-port P (1024..)]`)
+  process.exit(2)
+}
+
+let ams: SimAms | undefined
+try {
+  ams = values.ams === undefined ? undefined : parseAmsSpec(values.ams)
+} catch (err) {
+  console.error(`--ams: ${(err as Error).message}`)
   process.exit(2)
 }
 
@@ -42,7 +53,7 @@ const farm = await startPrinterFarm({
   ca,
   speed,
   maxClients,
-  printers: Array.from({ length: count }, (_, i) => ({ model: models[i % models.length] as PrinterModel })),
+  printers: Array.from({ length: count }, (_, i) => ({ model: models[i % models.length] as PrinterModel, ...(ams ? { ams } : {}) })),
   ...(network ? { network } : {}),
 })
 

@@ -9,6 +9,7 @@ import { type OversizedPacketResult } from './oversized-packet.js'
 import { ReportComposer, type ReportContext } from './report-builder.js'
 import { handleRequest, type PrinterContext } from './request-handler.js'
 import { applyControl } from './control.js'
+import { DEFAULT_AMS, toSimAms, type SimAms } from './ams.js'
 
 export interface VirtualPrinterOptions {
   model: PrinterModel
@@ -27,6 +28,8 @@ export interface VirtualPrinterOptions {
    * and tell clients `advertise` (the address they reach it at). Default: 127.0.0.1, random ports.
    */
   network?: { host: string; advertise: string; mqttPort: number; ftpsPort: number }
+  /** Loaded trays; default DEFAULT_AMS (one AMS with four PLA colours). */
+  ams?: SimAms
 }
 
 /** A request the printer received, kept for assertions ("was anything re-sent?"). */
@@ -41,6 +44,8 @@ export class VirtualPrinter {
   readonly job: JobState
   readonly requests: ReceivedRequest[] = []
   developerMode = true
+  /** What is loaded (setAms changes it). */
+  ams: SimAms
   private readonly lights = new Map<string, string>([['chamber_light', 'on'], ['work_light', 'off']])
   private readonly composer: ReportComposer
   private timer: NodeJS.Timeout | null = null
@@ -56,8 +61,10 @@ export class VirtualPrinter {
     private readonly cert: KeyPairPem,
   ) {
     this.job = job
+    this.ams = toSimAms(options.ams ?? DEFAULT_AMS)
     const ctx: ReportContext = { traits: MODEL_TRAITS[options.model], job, lights: this.lights, developerMode: true, timestamp: options.timestampReports }
     Object.defineProperty(ctx, 'developerMode', { get: () => this.developerMode })
+    Object.defineProperty(ctx, 'ams', { get: () => this.ams })
     this.composer = new ReportComposer(ctx)
   }
 
@@ -149,6 +156,8 @@ export class VirtualPrinter {
     this.mqtt.setFrozen(false, true)
   }
   setDeveloperMode(enabled: boolean): void { this.developerMode = enabled; this.publish(false) }
+  /** Loads trays (validated; throws TypeError on a bad shape) and reports them at once. */
+  setAms(ams: SimAms): void { this.ams = toSimAms(ams); this.publish(false) }
   setRefuseConnections(refuse: boolean): void { this.mqtt.setRefuseConnections(refuse) }
   /** Presents a certificate for the right serial from an unknown CA (device swap / MITM). */
   async changeCertificate(): Promise<void> {

@@ -9,6 +9,7 @@ export { uploadFile, uploadDeadlineMs, type UploadOptions, type UploadResult } f
 export { BambuCommandError, BambuUploadError, type CommandErrorCode, type UploadErrorCode } from './errors.js'
 export { IDLE_STATES } from './gcode-states.js'
 export { BUSY_STATES, toStatus, unpackTemperature, signatureRequired, type PrinterStatus, type GcodeState, type Temperature } from './status.js'
+export { amsTrays, type AmsTray } from './ams.js'
 export { decodeHms, formatPrintError, errorText, ERROR_TEXTS, USER_ACTION_CODES, type HmsEntry, type HmsSeverity } from './codes.js'
 export { printerTlsOptions, checkSerial, isTrustError, CN_MISMATCH } from './tls.js'
 export { loadBambuCaBundle, loadBambuDeviceCas } from './ca-bundle.js'

@@ -2734,6 +2734,14 @@ export interface operations {
                                 severity: string;
                                 text: string;
                             }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
+                            }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
                             /** Format: date-time */
@@ -2906,6 +2914,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -3083,6 +3099,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -3395,6 +3419,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -3867,6 +3899,15 @@ export interface operations {
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;
@@ -4041,6 +4082,15 @@ export interface operations {
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;
@@ -5878,6 +5928,15 @@ export interface operations {
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;
@@ -6023,6 +6082,15 @@ export interface operations {
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;

@@ -3,12 +3,13 @@
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
 import { BambuCommandError, BambuUploadError, IDLE_STATES } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { dispatchStep, holdsClaim, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
+import { describeNeeds, dispatchStep, holdsClaim, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
 import type { Handler, JobContext } from '../processor.js'
 import { isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
 import { confirmStart, RetryableDispatchError, sendAndConfirm, type StartDeps } from '../printers/start-print.js'
 import { claim as claimFor, failJob } from '../printers/job-moves.js'
 import { ModelIntegrityError, uploadModel, type UploadDeps } from '../printers/upload-model.js'
+import { filamentPlan, requireFilaments } from '../printers/filament-plan.js'
 
 export interface DispatchDeps extends StartDeps, UploadDeps {
   db: Db
@@ -65,7 +66,10 @@ async function dispatch(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promi
   const remotePath = await uploadModel(deps, job, printer.info, ctx.signal)
   // The upload took a while: the printer must still be idle and controllable before we send.
   assertSendable(printer)
-  await sendAndConfirm(deps, { ...job, printerId: printer.info.id }, printer, remotePath, ctx.signal)
+  // The trays as loaded now (they may have changed during the upload) decide the mapping sent.
+  const plan = requireFilaments(job, printer)
+  const mapping = plan ? { useAms: plan.useAms, amsMapping: plan.amsMapping, amsMapping2: plan.amsMapping2 } : {}
+  await sendAndConfirm(deps, { ...job, ...mapping, printerId: printer.info.id }, printer, remotePath, ctx.signal)
 }
 
 /** The claimed printer, or null when the job moved on (cancelled) meanwhile. */
@@ -73,6 +77,7 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
   if (job.printerId) {
     const printer = await readyPrinter(deps, job.printerId, ctx)
     assertSendable(printer)
+    requireFilaments(job, printer)
     if (!(await controlEnabled(deps, printer))) {
       await failJob(deps.db, job.id, 'CONTROL_DISABLED', `Printer ${printer.info.name} has Developer Mode off: it refuses unsigned commands, so nothing was uploaded or sent.`)
       return null
@@ -86,10 +91,17 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
     return null
   }
   await deps.manager.sync()
-  const candidates = deps.manager
+  const idle = deps.manager
     .list()
     .filter((p) => p.info.model === job.requestedModel && isReady(p) && p.session.status.controlEnabled && IDLE_STATES.has(p.session.status.gcodeState ?? ''))
     .sort((a, b) => a.info.name.localeCompare(b.info.name) || a.info.id.localeCompare(b.info.id))
+  // Filament-aware jobs go only to a printer whose loaded trays match every filament the plate needs.
+  const loaded = idle.filter((p) => filamentPlan(job, p)?.ok !== false)
+  if (idle.length > 0 && loaded.length === 0) {
+    const plan = filamentPlan(job, idle[0]!)
+    throw new RetryableDispatchError('FILAMENT_MISMATCH', `no idle ${job.requestedModel} printer has the filaments loaded (${idle[0]!.info.name} lacks ${plan && !plan.ok ? describeNeeds(plan.missing) : 'them'})`)
+  }
+  const candidates = loaded
   for (const printer of candidates) {
     try {
       if (!(await controlEnabled(deps, printer))) continue

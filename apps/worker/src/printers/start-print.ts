@@ -20,6 +20,8 @@ export interface StartJob {
   plate: number
   useAms: boolean
   amsMapping: number[]
+  /** Studio's richer mapping, when dispatch planned the trays (docs/bambu-protocol.md §2.4). */
+  amsMapping2?: Array<{ amsId: number; slotId: number }>
   bedLeveling: boolean
   timelapse: boolean
   fileName: string
@@ -63,7 +65,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
   const recorded = await move(deps.db, 'recordTask', {
     jobId: job.id,
     data: { taskId },
-    details: { printerId: job.printerId, taskId },
+    details: { printerId: job.printerId, taskId, ...(job.amsMapping2 ? { useAms: job.useAms, amsMapping: job.amsMapping } : {}) },
   })
   if (!recorded) return // cancelled during the upload: nothing was sent
   const committedAt = Date.now()
@@ -76,6 +78,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
       subtaskName: subtaskName(job.fileName),
       useAms: job.useAms,
       amsMapping: job.amsMapping,
+      ...(job.amsMapping2 ? { amsMapping2: job.amsMapping2 } : {}),
       bedLeveling: job.bedLeveling,
       timelapse: job.timelapse,
     }))
