@@ -52,6 +52,8 @@ describe('printer groups (docs/product.md §5.4)', () => {
     adminA = await api.staff('none')
     assert.equal((await call('PUT', `/printer-groups/${groupA}/staff/${opA.id}`, admin.auth, { role: 'operator' })).statusCode, 200)
     assert.equal((await call('PUT', `/printer-groups/${groupA}/staff/${adminA.id}`, admin.auth, { role: 'admin' })).statusCode, 200)
+    // B has staff of its own: A's staff must not see B through them.
+    assert.equal((await call('PUT', `/printer-groups/${groupB}/staff/${(await api.staff('none')).id}`, admin.auth, { role: 'admin' })).statusCode, 200)
   })
 
   test('an admin manages groups; every change has its audit row; the list shows printers and staff', async () => {
@@ -159,7 +161,10 @@ describe('printer groups (docs/product.md §5.4)', () => {
       [[{ name: 'model', value: 'X1C' }], 400],
     ]
     for (const [parts, status] of refused) {
-      const res = await dispatch((await groupAdminOf(groupA)).auth, parts)
+      const user = await groupAdminOf(groupA)
+      const res = await dispatch(user.auth, parts)
+      // Nothing was created whatever the answer (the database refuses it too: policy group_dispatch).
+      assert.equal(await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.manufacturingJob.count({ where: { createdBy: user.id } })), 0)
       assert.equal(res.statusCode, status, `${JSON.stringify(parts)}: ${res.body}`)
     }
     // Admin of B but only operator of A: a printer of A is visible, yet not theirs to dispatch to.

@@ -51,7 +51,12 @@ describe('printer groups: group staff reach their groups only, in the database',
       groupB = (await tx.printerGroup.create({ data: { name: 'room B', createdBy: 'user_gadmin' } })).id
       await tx.printerGroupMember.createMany({ data: [{ groupId: groupA, printerId: a, addedBy: 'x' }, { groupId: groupB, printerId: b, addedBy: 'x' }] })
       await tx.staffGroupRole.createMany({
-        data: [{ userId: OP_A.actorId!, groupId: groupA, role: 'operator', grantedBy: 'x' }, { userId: ADMIN_A.actorId!, groupId: groupA, role: 'admin', grantedBy: 'x' }],
+        data: [
+          { userId: OP_A.actorId!, groupId: groupA, role: 'operator', grantedBy: 'x' },
+          { userId: ADMIN_A.actorId!, groupId: groupA, role: 'admin', grantedBy: 'x' },
+          // B has staff of its own: A's staff must not see B through them.
+          { userId: 'user_admin_b', groupId: groupB, role: 'admin', grantedBy: 'x' },
+        ],
       })
     })
     jobA = await job(ADMIN, { printerId: a })
@@ -93,7 +98,7 @@ describe('printer groups: group staff reach their groups only, in the database',
 
   test("a group role is read from the database, not from the context: another user's id sees nothing of it", async () => {
     // The same 'user' context with a customer's role is not a group member either.
-    for (const ctx of [{ actorId: OP_A.actorId, role: 'customer' } as DbContext, { actorId: 'user_op_b', role: 'user' } as DbContext]) {
+    for (const ctx of [{ actorId: OP_A.actorId, role: 'customer' } as DbContext, { actorId: 'user_stranger', role: 'user' } as DbContext]) {
       assert.equal(await withTx(fx.db, ctx, (tx) => tx.printer.count()), 0, `${ctx.role} sees group A`)
     }
   })
