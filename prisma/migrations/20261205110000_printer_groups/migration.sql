@@ -165,6 +165,20 @@ CREATE POLICY group_write ON manufacturing_job_events FOR INSERT TO printforge_a
      WHERE j.id = manufacturing_job_events.job_id AND j.printer_id = ANY ((SELECT public.app_group_printer_ids('operator'))::uuid[]))
 );
 
+-- The API keys' read policies on these four tables called app_has_scope (SECURITY DEFINER, never
+-- inlined) once per row, for every context that is not global staff (whose own policy answers
+-- first). Nobody else read these tables before groups; a group member's list now does, and with
+-- 40,000 print jobs that per-row call was most of the read's time. The same predicate in the
+-- InitPlan form runs once per statement.
+DROP POLICY key_jobs_read ON manufacturing_jobs;
+CREATE POLICY key_jobs_read ON manufacturing_jobs FOR SELECT TO printforge_app USING ((SELECT public.app_has_scope('jobs:read')));
+DROP POLICY key_jobs_read ON manufacturing_job_events;
+CREATE POLICY key_jobs_read ON manufacturing_job_events FOR SELECT TO printforge_app USING ((SELECT public.app_has_scope('jobs:read')));
+DROP POLICY key_printers_read ON printers;
+CREATE POLICY key_printers_read ON printers FOR SELECT TO printforge_app USING ((SELECT public.app_has_scope('printers:read')));
+DROP POLICY key_printers_read ON printer_status;
+CREATE POLICY key_printers_read ON printer_status FOR SELECT TO printforge_app USING ((SELECT public.app_has_scope('printers:read')));
+
 -- Audit rows of group staff are written as themselves: the 'user' context already appends as
 -- actor type 'user' (audit_actor_is_self); nothing to change there.
 
