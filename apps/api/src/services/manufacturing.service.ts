@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { withTx, type Database, type Prisma } from '@printforge/db'
-import { assertFilamentsLoaded, cancelPrintJob, createIdempotently, createPrintJob, findReplay, storedNeeds } from '@printforge/domain'
+import { assertFilamentsLoaded, assertGroupDispatch, cancelPrintJob, createIdempotently, createPrintJob, findReplay, storedNeeds } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import { withRequestId } from '@printforge/jobs'
 import { modelKey, type WatchedStore } from '@printforge/storage'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
-import { auditActor, dbContextOf, type Principal } from '../lib/principal.js'
+import { auditActor, dbContextOf, isGroupStaff, type Principal } from '../lib/principal.js'
 import { validateModel } from '../lib/upload/model-3mf.js'
 import type { ReceivedModel } from '../lib/upload/model-upload.js'
 import type { ManufacturingJob } from '../schemas/manufacturing.js'
@@ -60,6 +60,9 @@ export function createManufacturingService(deps: {
     const summary = await validateModel(model.file.path, fields.plate)
     const request = { actorId: p.actorId, key, requestHash: createHash('sha256').update(JSON.stringify({ fields, sha256: model.file.sha256 })).digest('hex') }
     const ctx = dbContextOf(p)
+    // Group admins dispatch only to a printer of a group they administer (RLS refuses the insert
+    // too; this answers 400/403/404 before the model is stored).
+    if (isGroupStaff(p)) await withTx(db.prisma, ctx, (tx) => assertGroupDispatch(tx, p.actorId, fields.printerId))
     const replay = await findReplay(db.prisma, ctx, request)
     if (replay) return replay
     // docs/integrations.md "Filament-aware dispatch": refused (409, nothing stored) when no printer it

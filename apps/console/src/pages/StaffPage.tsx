@@ -7,11 +7,13 @@ import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime } from '../ui/format'
 import { Page } from '../ui/Page'
+import { PrinterGroups } from './staff/PrinterGroups'
 
 export function StaffPage() {
   return (
     <Page title="Staff and quotas">
       <StaffRoles />
+      <PrinterGroups />
       <Quota />
     </Page>
   )
