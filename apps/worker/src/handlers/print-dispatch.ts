@@ -3,7 +3,8 @@
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
 import { BambuCommandError, BambuUploadError, IDLE_STATES } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { dispatchStep, holdsClaim, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
+import { dispatchStep, holdsClaim, idlePrintersHeldElsewhere, LeaseLostError, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
+import { holdOrHandOn, NotHolderError } from '../leases/route.js'
 import type { Handler, JobContext } from '../processor.js'
 import { isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
 import { confirmStart, RetryableDispatchError, sendAndConfirm, type StartDeps } from '../printers/start-print.js'
@@ -33,11 +34,18 @@ export function createPrintDispatch(shared: DispatchDeps): Handler<'print.dispat
       if (step === 'dispatch') await dispatch(deps, job, ctx)
       else if (step === 'confirm' && job.printerId && job.taskId !== null) {
         // An earlier attempt recorded a task id: it may have sent. Confirm only, never resend.
+        await holdOrHandOn(deps.leases ?? null, deps.db, job.printerId, ctx)
         await confirmStart(deps, job.id, job.printerId, job.taskId, ctx.signal)
       }
       // printing: followed by the PrintFollower; terminal: nothing to do.
     } catch (err) {
       if (ctx.signal.aborted) throw err
+      // The printer's lease moved while this attempt ran: nothing was sent; its holder takes over.
+      if (err instanceof LeaseLostError) {
+        ctx.log.info({ manufacturingJobId, printerId: err.printerId }, 'printer lease lost during the dispatch; nothing sent, the job goes to the holder')
+        if (ctx.defer) await ctx.defer(150)
+      }
+      if (err instanceof NotHolderError) throw err
       const permanent = err instanceof ModelIntegrityError || (err instanceof BambuUploadError && (err.code === 'UNTRUSTED' || err.code === 'AUTH_FAILED'))
       if (permanent || ctx.finalAttempt) {
         const code = err instanceof RetryableDispatchError ? err.code : err instanceof BambuUploadError ? `UPLOAD_${err.code}` : permanent ? 'MODEL_MISMATCH' : 'DISPATCH_FAILED'
@@ -55,7 +63,9 @@ async function dispatch(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promi
   const printer = await choosePrinter(deps, job, ctx)
   if (!printer) return
   const remotePath = await uploadModel(deps, job, printer.info, ctx.signal)
-  // The upload took a while: the printer must still be idle and controllable before we send.
+  // The upload took a while: the lease may have moved (a worker joined), and the printer must still
+  // be idle and controllable before we send.
+  deps.leases?.assertHeldLocally(printer.info.id)
   assertSendable(printer)
   await sendAndConfirm(deps, { ...job, printerId: printer.info.id }, printer, remotePath, ctx.signal)
 }
@@ -63,6 +73,7 @@ async function dispatch(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promi
 /** The claimed printer, or null when the job moved on (cancelled) meanwhile. */
 async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promise<ManagedPrinter | null> {
   if (job.printerId) {
+    await holdOrHandOn(deps.leases ?? null, deps.db, job.printerId, ctx)
     const printer = await readyPrinter(deps, job.printerId, ctx)
     assertSendable(printer)
     if (!(await controlEnabled(deps, printer))) {
@@ -90,6 +101,12 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
     } catch (err) {
       if (!(err instanceof RetryableDispatchError)) throw err
     }
+  }
+  // This process's printers are all busy; another worker may hold an idle one of the model.
+  const leases = deps.leases
+  if (leases && ctx.defer) {
+    const elsewhere = await withTx(deps.db, SYSTEM_CONTEXT, (tx) => idlePrintersHeldElsewhere(tx, job.requestedModel!, leases.memberId, [...IDLE_STATES]))
+    if (elsewhere > 0) await ctx.defer(150)
   }
   throw new RetryableDispatchError('NO_IDLE_PRINTER', `no online, idle, control-enabled ${job.requestedModel} printer is free`)
 }
