@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'printer.updated',
   'printer.deleted',
   'printer.controlled',
+  'printer.leased',
+  'printer.released',
   'manufacturing.created',
   'manufacturing.started',
   'manufacturing.completed',

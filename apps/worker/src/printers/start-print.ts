@@ -6,10 +6,12 @@
 // settled the same way: by what the printer reports once it is back (start-evidence.ts).
 import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
+import { LeaseLostError } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { Histogram } from '@printforge/metrics'
 import { untraced, type InSpan } from '@printforge/tracing'
 import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
+import type { LeaseKeeper } from '../leases/lease-keeper.js'
 import { type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
 import { failJob, move } from './job-moves.js'
 import { reportsJob, watchFreshReports } from './start-evidence.js'
@@ -30,6 +32,8 @@ export interface StartJob {
 export interface StartDeps {
   db: Db
   manager: PrinterManager
+  /** This process's printer leases: the task id is recorded only under the printer's current fence. */
+  leases?: LeaseKeeper | null
   log: Logger
   confirmTimeoutMs: number
   /** Called once a job is printing, so its progress is followed at once. */
@@ -62,15 +66,19 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
   let taskId = nextTaskId()
   // Never reuse the id the printer reports now (a previous job started within the same second).
   if (String(taskId) === printer.session.status.taskId) taskId = nextTaskId()
+  // The decision to send, fenced: a process that lost the printer's lease records nothing here.
+  const leases = deps.leases
   const recorded = await move(deps.db, 'recordTask', {
     jobId: job.id,
     data: { taskId },
     details: { printerId: job.printerId, taskId, ...(job.amsMapping2 ? { useAms: job.useAms, amsMapping: job.amsMapping } : {}) },
-  })
+  }, leases ? (tx) => leases.assertHeld(tx, job.printerId) : undefined)
   if (!recorded) return // cancelled during the upload: nothing was sent
   const committedAt = Date.now()
   await deps.beforeSend?.(job.id)
   try {
+    // Paused or cut off since the commit: the lease may be someone else's now, so nothing is sent.
+    leases?.assertHeldLocally(job.printerId)
     const send = () => trackCommand(deps.commands, 'print', () => printer.session.startProjectFile({
       remotePath,
       taskId,
@@ -86,6 +94,10 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
     // The line that ties the printer command to the job (and, through the job's logger, to its request).
     deps.log.info({ manufacturingJobId: job.id, printerId: job.printerId, taskId, plate: job.plate }, 'project_file sent')
   } catch (err) {
+    if (err instanceof LeaseLostError) {
+      await move(deps.db, 'giveBackTask', { jobId: job.id, data: { taskId: null }, details: { notSent: 'LEASE_LOST' } })
+      throw err
+    }
     // Anything but a definite answer, typed or not, leaves the outcome unknown: confirm below.
     if (!(err instanceof BambuCommandError)) {
       deps.log.warn({ manufacturingJobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'project_file failed untyped; confirming from the printer state')
