@@ -27,7 +27,7 @@ describe('@printforge/client against the real API (in-process, over HTTP)', () =
     const { data, error } = await client.GET('/me')
     assert.equal(error, undefined)
     assert.ok(data)
-    const role: 'customer' | 'operator' | 'admin' | 'none' = data.me.role
+    const role: 'customer' | 'operator' | 'admin' | 'group_operator' | 'group_admin' | 'none' = data.me.role
     assert.deepEqual({ ...data.me, role }, { actorType: 'customer', actorId: 'cus_client_test', role: 'customer' })
   })
 
