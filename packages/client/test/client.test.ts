@@ -28,7 +28,7 @@ describe('@printforge/client against the real API (in-process, over HTTP)', () =
     assert.equal(error, undefined)
     assert.ok(data)
     const role: 'customer' | 'operator' | 'admin' | 'group_operator' | 'group_admin' | 'none' = data.me.role
-    assert.deepEqual({ ...data.me, role }, { actorType: 'customer', actorId: 'cus_client_test', role: 'customer' })
+    assert.deepEqual({ ...data.me, role }, { actorType: 'customer', actorId: 'cus_client_test', role: 'customer', groups: [] })
   })
 
   test('GET /me without a credential, and with a bad key: the typed error body', async () => {
