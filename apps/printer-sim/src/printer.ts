@@ -198,6 +198,17 @@ export class VirtualPrinter {
     return first
   }
 
+  /**
+   * Holds the reported nozzle temperature at `celsius` (null: the simulation's own again). With
+   * `now`, a report carrying it goes out at once: the fleet soak times that report until the API
+   * shows it (apps/worker/bench/fleet-soak.bench.ts).
+   */
+  pinNozzle(celsius: number | null, now = false): void {
+    this.job.pinnedNozzle = celsius
+    if (celsius !== null) this.job.nozzle.current = celsius
+    if (now) this.publish(false)
+  }
+
   async stop(): Promise<void> {
     this.clearThawTimer()
     if (this.timer) clearInterval(this.timer)
