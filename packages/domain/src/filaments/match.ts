@@ -1,22 +1,10 @@
 // The filament rule of dispatch, in one place: which loaded tray can print a filament slot, and the
 // `ams_mapping` / `ams_mapping2` a printer needs for a plate (docs/bambu-protocol.md §2.4, §3.6).
+import type { AmsTray } from '@printforge/bambu'
 import type { FilamentNeed, FilamentNeeds } from './needs.js'
 
-/** A tray or external spool as a printer reports it (packages/bambu parses it from `ams` / `vt_tray`). */
-export interface LoadedTray {
-  /** AMS unit id (0–3 AMS, ≥128 AMS HT); for the external spool the id `ams_mapping2` names it by (255). */
-  amsId: number
-  /** Slot within the unit (0–3); 0 for AMS HT and the external spool. */
-  trayId: number
-  /** null: an empty slot. */
-  type: string | null
-  /** RRGGBBAA (or RRGGBB); null: unknown. */
-  color: string | null
-  /** Percent left; null when the printer does not know (spools without an RFID tag report -1). */
-  remain: number | null
-  /** The external spool holder (`vt_tray`). */
-  external: boolean
-}
+/** A tray or external spool as a printer reports it: packages/bambu's parse of `ams` / `vt_tray` is the one definition. */
+export type LoadedTray = AmsTray
 
 /**
  * Colours match when each of R, G and B is within this many steps of 255. Slicer colours and AMS
