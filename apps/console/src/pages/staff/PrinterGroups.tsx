@@ -4,6 +4,7 @@ import { unwrap } from '../../api/errors'
 import { useSession } from '../../auth/session'
 import { DataTable } from '../../ui/DataTable'
 import { ErrorAlert } from '../../ui/ErrorAlert'
+import { UserRoleFields } from '../../ui/UserRoleFields'
 
 /**
  * Printer groups (docs/product.md §5.4), on the admin's "Staff and quotas" page: create, rename and
@@ -13,7 +14,7 @@ import { ErrorAlert } from '../../ui/ErrorAlert'
 export function PrinterGroups() {
   const { api } = useSession()
   const queryClient = useQueryClient()
-  const ids = { name: useId(), group: useId(), printer: useId(), user: useId(), role: useId() }
+  const ids = { name: useId(), group: useId(), printer: useId() }
   const groups = useQuery({ queryKey: ['printer-groups'], queryFn: () => unwrap(api.GET('/printer-groups/')) })
   const printers = useQuery({ queryKey: ['printers', 'all'], queryFn: () => unwrap(api.GET('/printers/', { params: { query: { limit: 100 } } })) })
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['printer-groups'] })
@@ -142,13 +143,7 @@ export function PrinterGroups() {
                 <option key={g.id} value={g.id}>{g.name}</option>
               ))}
             </select>
-            <label htmlFor={ids.user}>User id</label>
-            <input id={ids.user} name="userId" type="text" required autoComplete="off" spellCheck={false} />
-            <label htmlFor={ids.role}>Role</label>
-            <select id={ids.role} name="role" defaultValue="operator">
-              <option value="operator">operator</option>
-              <option value="admin">admin</option>
-            </select>
+            <UserRoleFields />
             <button type="submit" disabled={grant.isPending}>
               Give role
             </button>
