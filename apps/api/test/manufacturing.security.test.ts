@@ -73,7 +73,7 @@ describe('print jobs (docs/product.md §4.5, §12)', () => {
   test('fields are validated; unknown printers and scan jobs are 404', async () => {
     const project = await slicedProject()
     await refused(400, project, {})
-    await refused(400, project, { model: 'X9' })
+    for (const model of ['X9', 'p2s', 'A1M', 'X2C', 'A2L ', 'H2S\u0000']) await refused(400, project, { model })
     await refused(400, project, { model: 'P1S', amsMapping: '[1,"x"]' })
     await refused(400, project, { model: 'P1S', plate: '0' })
     await refused(400, project, { model: 'P1S', status: 'printing' })

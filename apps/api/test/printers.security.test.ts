@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
+import { PRINTER_MODELS } from '@printforge/domain'
 import { decryptAccessCode, parsePrinterKeys } from '@printforge/printer-keys'
 import { auditRows, useApi } from './helper.ts'
 
@@ -42,6 +43,26 @@ describe('printers (docs/product.md §4.4, §12)', () => {
       assert.equal(res.json().error.code, 'VALIDATION_FAILED')
     })
   }
+
+  test('every model registers, the newest included; any other model name is 400 and nothing is stored', async () => {
+    const admin = await api.staff('admin')
+    for (const model of PRINTER_MODELS) {
+      const res = await register(admin.auth, body({ model, name: `Farm ${model}` }))
+      assert.equal(res.statusCode, 201, `${model}: ${res.body}`)
+      assert.equal(res.json().printer.model, model)
+    }
+    for (const m of ['H2S', 'H2C', 'P2S', 'X2D', 'A2L']) assert.ok(PRINTER_MODELS.includes(m as (typeof PRINTER_MODELS)[number]), m)
+    const count = () => withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.printer.count())
+    const before = await count()
+    // Lower case, the client's spelling of the A1 mini, near misses, padding, control bytes, non-strings.
+    // (A one-element array such as ['X2D'] is unwrapped by ajv's coerceTypes 'array', as for every field.)
+    for (const model of ['p2s', 'A1M', 'X2C', 'H2DPRO', 'A2L ', ' H2S', 'A2L\u0000', '', 5, null, ['X2D', 'X2D'], {}]) {
+      const res = await register(admin.auth, body({ model }))
+      assert.equal(res.statusCode, 400, `${JSON.stringify(model)}: ${res.body}`)
+      assert.equal(res.json().error.code, 'VALIDATION_FAILED')
+    }
+    assert.equal(await count(), before)
+  })
 
   test('private and loopback hosts are accepted; a duplicate serial is 409', async () => {
     const admin = await api.staff('admin')

@@ -50,6 +50,29 @@ describe('npm run cli', () => {
     assert.deepEqual(rows.map((d) => [d.from, d.to]), [[null, 'admin'], ['admin', 'operator'], ['operator', null]])
   })
 
+  test('staff grant replaces the person\'s printer-group roles (docs/product.md §5.4), named in the audit row', async () => {
+    const groupId = await owner(async (c) => {
+      await c.query('BEGIN')
+      for (const t of ['printer_groups', 'staff_group_roles']) await c.query(`ALTER TABLE ${t} NO FORCE ROW LEVEL SECURITY`)
+      const { rows } = await c.query("INSERT INTO printer_groups (id, name, created_by, updated_at) VALUES (gen_random_uuid(), 'cli room', 'test', now()) RETURNING id")
+      await c.query("INSERT INTO staff_group_roles (user_id, group_id, role, granted_by, updated_at) VALUES ('user_02GRP', $1, 'operator', 'test', now())", [rows[0].id])
+      for (const t of ['printer_groups', 'staff_group_roles']) await c.query(`ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`)
+      await c.query('COMMIT')
+      return rows[0].id as string
+    })
+    assert.equal((await cli(['staff', 'grant', 'user_02GRP', 'operator'])).code, 0)
+    const [left, details] = await owner(async (c) => {
+      await c.query('BEGIN')
+      for (const t of ['audit_log', 'staff_group_roles']) await c.query(`ALTER TABLE ${t} NO FORCE ROW LEVEL SECURITY`)
+      const roles = await c.query("SELECT count(*)::int AS n FROM staff_group_roles WHERE user_id = 'user_02GRP'")
+      const audit = await c.query("SELECT details FROM audit_log WHERE action = 'staff.changed' AND target_id = 'user_02GRP' ORDER BY id DESC LIMIT 1")
+      await c.query('ROLLBACK')
+      return [roles.rows[0].n, audit.rows[0]?.details] as const
+    })
+    assert.equal(left, 0)
+    assert.deepEqual(details.groupRolesRemoved, [{ groupId, role: 'operator' }])
+  })
+
   test('bad arguments exit 2 with usage and change nothing', async () => {
     const bad = await cli(['staff', 'grant', 'user_X', 'superadmin'])
     assert.equal(bad.code, 2)

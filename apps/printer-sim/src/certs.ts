@@ -23,6 +23,11 @@ export interface TestCa {
   /** Signing key, kept as a CryptoKey so issuing needs no re-import. */
   key: CryptoKey
   subject: string
+  /**
+   * The farm's stand-in for Bambu's per-model device CAs (docs/bambu-protocol.md §1.2): an
+   * intermediate issued by this CA that signs the newest models' certificates.
+   */
+  deviceCa?: TestCa
 }
 
 /** A PEM certificate and its private key, ready for `tls.createServer`. */
@@ -48,8 +53,18 @@ async function exportKey(key: CryptoKey): Promise<string> {
   return toPem(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY')
 }
 
-/** Creates a fresh self-signed CA (valid ten years). `name` ends up in its CN. */
-export async function createTestCa(name = 'PrintForge Virtual Printer CA'): Promise<TestCa> {
+// pathLength: how many CA levels may follow (the root 1, for the device CA; the device CA 0).
+const caExtensions = async (keys: CryptoKeyPair, pathLength: number) => [
+  new x509.BasicConstraintsExtension(true, pathLength, true),
+  new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+  await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+]
+
+/**
+ * Creates a fresh self-signed CA (valid ten years) and, unless `deviceCa` is false, its device CA.
+ * `name` ends up in the CN.
+ */
+export async function createTestCa(name = 'PrintForge Virtual Printer CA', options: { deviceCa?: boolean } = {}): Promise<TestCa> {
   const keys = await generateKeys()
   const subject = `CN=${name}, O=PrintForge Test`
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -58,13 +73,33 @@ export async function createTestCa(name = 'PrintForge Virtual Printer CA'): Prom
     signingAlgorithm: ALG,
     notBefore: new Date(Date.now() - DAY_MS),
     notAfter: new Date(Date.now() + 3650 * DAY_MS),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
+    extensions: await caExtensions(keys, 1),
+  })
+  const root: TestCa = { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey), key: keys.privateKey, subject }
+  if (options.deviceCa !== false) root.deviceCa = await createDeviceCa(root, `${name} Device CA`)
+  return root
+}
+
+/** An intermediate CA issued by `root`, the shape of Bambu's `BBL Device CA …` certificates. */
+export async function createDeviceCa(root: TestCa, name: string): Promise<TestCa> {
+  const keys = await generateKeys()
+  const subject = `CN=${name}, O=PrintForge Test`
+  const cert = await x509.X509CertificateGenerator.create({
+    subject,
+    issuer: root.subject,
+    publicKey: keys.publicKey,
+    signingKey: root.key,
+    signingAlgorithm: ALG,
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 3650 * DAY_MS),
+    extensions: await caExtensions(keys, 0),
   })
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey), key: keys.privateKey, subject }
+}
+
+/** What a client must trust for this farm: the root, plus the device CA some printers do not send. */
+export function trustPem(ca: TestCa): string {
+  return ca.certPem + (ca.deviceCa?.certPem ?? '')
 }
 
 /**
@@ -91,6 +126,19 @@ export async function issuePrinterCert(ca: TestCa, commonName: string, dnsNames:
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) }
 }
 
+/**
+ * A printer's certificate as its model presents it (ModelTraits.chain): signed by the root, or by
+ * the device CA, which the printer sends after its leaf or leaves out.
+ */
+export async function issueModelCert(ca: TestCa, serial: string, chain: 'root' | 'device-ca-sent' | 'device-ca-omitted'): Promise<KeyPairPem> {
+  if (chain === 'root') return issuePrinterCert(ca, serial)
+  if (!ca.deviceCa) throw new Error(`the farm CA has no device CA for a ${chain} printer`)
+  const leaf = await issuePrinterCert(ca.deviceCa, serial)
+  return chain === 'device-ca-sent' ? { ...leaf, certPem: leaf.certPem + ca.deviceCa.certPem } : leaf
+}
+
+const pemBlocks = (pem: string): string[] => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? []
+
 async function importCa(certPem: string, keyPem: string): Promise<TestCa> {
   const key = await webcrypto.subtle.importKey('pkcs8', fromPem(keyPem), ALG, true, ['sign'])
   const subject = new x509.X509Certificate(certPem).subject
@@ -98,19 +146,28 @@ async function importCa(certPem: string, keyPem: string): Promise<TestCa> {
 }
 
 /**
- * Loads the CA from `dir/ca.pem` + `dir/ca.key.pem`, or creates and stores one. Development reuses
- * one CA across runs so the worker's PRINTER_EXTRA_CA stays valid when the simulator restarts.
+ * Loads the CA from `dir/ca.pem` + `dir/ca.key.pem` (and its device CA from `device-ca.key.pem`),
+ * or creates and stores them. Development reuses one CA across runs so the worker's
+ * PRINTER_EXTRA_CA (`ca.pem`: the root, then the device CA) stays valid when the simulator restarts.
  */
 export async function loadOrCreateTestCa(dir: string): Promise<TestCa> {
   const certFile = path.join(dir, 'ca.pem')
   const keyFile = path.join(dir, 'ca.key.pem')
-  if (existsSync(certFile) && existsSync(keyFile)) {
-    return importCa(await readFile(certFile, 'utf8'), await readFile(keyFile, 'utf8'))
+  const deviceKeyFile = path.join(dir, 'device-ca.key.pem')
+  if (existsSync(certFile) && existsSync(keyFile) && existsSync(deviceKeyFile)) {
+    const [rootPem, devicePem] = pemBlocks(await readFile(certFile, 'utf8'))
+    if (rootPem && devicePem) {
+      const ca = await importCa(rootPem, await readFile(keyFile, 'utf8'))
+      ca.deviceCa = await importCa(devicePem, await readFile(deviceKeyFile, 'utf8'))
+      return ca
+    }
   }
+  // First run, or a directory from before device CAs (its root may not sign CAs): start afresh.
   const ca = await createTestCa()
   await mkdir(dir, { recursive: true, mode: 0o700 })
-  // The key signs certificates the dev worker trusts: keep it private to this user.
+  // The keys sign certificates the dev worker trusts: keep them private to this user.
   await writeFile(keyFile, ca.keyPem, { mode: 0o600 })
-  await writeFile(certFile, ca.certPem)
+  await writeFile(deviceKeyFile, ca.deviceCa!.keyPem, { mode: 0o600 })
+  await writeFile(certFile, trustPem(ca))
   return ca
 }

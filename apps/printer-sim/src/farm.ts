@@ -1,9 +1,10 @@
 // startPrinterFarm: N virtual printers on 127.0.0.1 sharing one test CA — the entry point for
 // tests, benchmarks, `npm run sim` and `npm run dev`.
 import { randomInt } from 'node:crypto'
-import { createTestCa, type TestCa } from './certs.js'
-import { generateAccessCode, generateSerial, type PrinterModel } from './models.js'
+import { createTestCa, trustPem, type TestCa } from './certs.js'
+import { DEFAULT_MAX_CLIENTS, generateAccessCode, generateSerial, type PrinterModel } from './models.js'
 import { VirtualPrinter } from './printer.js'
+import { type SimAms } from './ams.js'
 
 export interface FarmPrinterSpec {
   model: PrinterModel
@@ -11,6 +12,10 @@ export interface FarmPrinterSpec {
   serial?: string
   /** Defaults to a random 8-digit code. */
   accessCode?: string
+  /** Concurrent MQTT clients this printer accepts; default the farm's `maxClients`. */
+  maxClients?: number
+  /** Loaded trays; default: one AMS with four PLA colours (DEFAULT_AMS). */
+  ams?: SimAms
 }
 
 export interface PrinterFarmOptions {
@@ -21,6 +26,11 @@ export interface PrinterFarmOptions {
   speed?: number
   /** Report period per printer. Default 1000 ms, like real printers while active. */
   reportIntervalMs?: number
+  /**
+   * Concurrent MQTT clients each printer accepts (default DEFAULT_MAX_CLIENTS = 1, like real
+   * printers); a further client is refused and counted in `printer.clientStats.extraClients`.
+   */
+  maxClients?: number
   /** Start FTPS endpoints. Default true; benchmarks that only need MQTT turn it off. */
   ftps?: boolean
   /** Add `sim_sent_ms` to reports (benchmarks). Default false. */
@@ -35,7 +45,7 @@ export interface PrinterFarmOptions {
 
 export interface PrinterFarm {
   printers: VirtualPrinter[]
-  /** PEM of the CA the client must trust (PRINTER_EXTRA_CA in development). */
+  /** PEMs the client must trust (PRINTER_EXTRA_CA in development): the root, then the device CA. */
   caPem: string
   /** Looks a printer up by serial; throws on an unknown one so test typos fail loudly. */
   get: (serial: string) => VirtualPrinter
@@ -63,10 +73,12 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
           model: spec.model,
           serial,
           accessCode: spec.accessCode ?? generateAccessCode(),
+          maxClients: spec.maxClients ?? options.maxClients ?? DEFAULT_MAX_CLIENTS,
           ca,
           speed: options.speed ?? 1,
           reportIntervalMs: options.reportIntervalMs ?? 1000,
           timestampReports: options.timestampReports ?? false,
+          ...(spec.ams ? { ams: spec.ams } : {}),
           pasvRange: options.ftps === false ? null : { min, max: min + PASV_PORTS_PER_PRINTER - 1 },
           ...(options.network
             ? { network: { host: options.network.host, advertise: options.network.advertise, mqttPort: options.network.basePort + i, ftpsPort: options.network.basePort + 100 + i } }
@@ -80,7 +92,7 @@ export async function startPrinterFarm(options: PrinterFarmOptions): Promise<Pri
   }
   return {
     printers,
-    caPem: ca.certPem,
+    caPem: trustPem(ca),
     get(serial) {
       const printer = printers.find((p) => p.serial === serial)
       if (!printer) throw new Error(`no virtual printer ${serial}`)

@@ -10,6 +10,7 @@ import { type Server as TlsServer } from 'node:tls'
 import { Writable } from 'node:stream'
 import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv'
 import { type KeyPairPem } from './certs.js'
+import { refuseTls13 } from './tls13-refusal.js'
 
 export interface FtpsEndpointOptions {
   /** Where to listen (default 127.0.0.1, a random port) and the address passive mode announces. */
@@ -19,6 +20,8 @@ export interface FtpsEndpointOptions {
   /** Passive data ports for this printer (ftp-srv probes them in order). */
   pasvMin: number
   pasvMax: number
+  /** Close connections whose ClientHello offers TLS 1.3 (P2S/X2D/H2C, §4.3). */
+  refuseTls13?: boolean
 }
 
 export interface FtpsFaults {
@@ -98,6 +101,7 @@ export async function startFtpsEndpoint(opts: FtpsEndpointOptions): Promise<Ftps
   })
   await server.listen()
   const tlsServer = (server as unknown as { server: TlsServer }).server
+  if (opts.refuseTls13) refuseTls13(tlsServer)
 
   return {
     port: (tlsServer.address() as AddressInfo).port,

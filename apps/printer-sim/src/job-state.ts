@@ -42,6 +42,8 @@ export class JobState {
   nozzle2 = { current: 25, target: 0 }
   bed = { current: 25, target: 0 }
   chamber = 25
+  /** A nozzle temperature held against the simulated heating (benchmarks mark reports with it). */
+  pinnedNozzle: number | null = null
   /** Simulated milliseconds spent in the current phase (frozen while paused). */
   private phaseMs = 0
   /** print_error codes that clear themselves, like the brief cancel code after a stop. */
@@ -106,7 +108,7 @@ export class JobState {
     const heating = this.gcodeState === 'PREPARE' || this.gcodeState === 'RUNNING' || this.gcodeState === 'PAUSE'
     this.nozzle.target = heating ? 220 : 0
     this.bed.target = heating ? 60 : 0
-    this.nozzle.current = approach(this.nozzle.current, this.nozzle.target || 25, dt)
+    this.nozzle.current = this.pinnedNozzle ?? approach(this.nozzle.current, this.nozzle.target || 25, dt)
     this.bed.current = approach(this.bed.current, this.bed.target || 25, dt)
     if (this.gcodeState === 'PREPARE') {
       this.phaseMs += dt

@@ -1,14 +1,15 @@
 // One virtual printer: MQTT-TLS + FTPS endpoints, the job state machine, periodic reports, and
 // the fault switches tests and demos flip (docs/product.md §7).
-import { createTestCa, issuePrinterCert, type KeyPairPem, type TestCa } from './certs.js'
+import { createTestCa, issueModelCert, issuePrinterCert, type KeyPairPem, type TestCa } from './certs.js'
 import { startFtpsEndpoint, type FtpsEndpoint } from './ftps-endpoint.js'
 import { JobState } from './job-state.js'
 import { MODEL_TRAITS, type PrinterModel } from './models.js'
-import { startMqttEndpoint, type MqttEndpoint } from './mqtt-endpoint.js'
+import { startMqttEndpoint, type ClientStats, type MqttEndpoint } from './mqtt-endpoint.js'
 import { type OversizedPacketResult } from './oversized-packet.js'
 import { ReportComposer, type ReportContext } from './report-builder.js'
 import { handleRequest, type PrinterContext } from './request-handler.js'
 import { applyControl } from './control.js'
+import { DEFAULT_AMS, toSimAms, type SimAms } from './ams.js'
 
 export interface VirtualPrinterOptions {
   model: PrinterModel
@@ -18,6 +19,8 @@ export interface VirtualPrinterOptions {
   speed: number
   reportIntervalMs: number
   timestampReports: boolean
+  /** Concurrent MQTT clients accepted (DEFAULT_MAX_CLIENTS in models.ts); one more is a counted fault. */
+  maxClients: number
   /** null = no FTPS endpoint (benchmarks that only need MQTT). */
   pasvRange: { min: number; max: number } | null
   /**
@@ -25,6 +28,8 @@ export interface VirtualPrinterOptions {
    * and tell clients `advertise` (the address they reach it at). Default: 127.0.0.1, random ports.
    */
   network?: { host: string; advertise: string; mqttPort: number; ftpsPort: number }
+  /** Loaded trays; default DEFAULT_AMS (one AMS with four PLA colours). */
+  ams?: SimAms
 }
 
 /** A request the printer received, kept for assertions ("was anything re-sent?"). */
@@ -39,10 +44,13 @@ export class VirtualPrinter {
   readonly job: JobState
   readonly requests: ReceivedRequest[] = []
   developerMode = true
+  /** What is loaded (setAms changes it). */
+  ams: SimAms
   private readonly lights = new Map<string, string>([['chamber_light', 'on'], ['work_light', 'off']])
   private readonly composer: ReportComposer
   private timer: NodeJS.Timeout | null = null
   private stalled: 'no' | 'until-reconnect' | 'yes' = 'no'
+  private thawTimer: NodeJS.Timeout | null = null
   private lastTick = Date.now()
 
   private constructor(
@@ -53,13 +61,16 @@ export class VirtualPrinter {
     private readonly cert: KeyPairPem,
   ) {
     this.job = job
+    this.ams = toSimAms(options.ams ?? DEFAULT_AMS)
     const ctx: ReportContext = { traits: MODEL_TRAITS[options.model], job, lights: this.lights, developerMode: true, timestamp: options.timestampReports }
     Object.defineProperty(ctx, 'developerMode', { get: () => this.developerMode })
+    Object.defineProperty(ctx, 'ams', { get: () => this.ams })
     this.composer = new ReportComposer(ctx)
   }
 
   static async start(options: VirtualPrinterOptions): Promise<VirtualPrinter> {
-    const cert = await issuePrinterCert(options.ca, options.serial)
+    const traits = MODEL_TRAITS[options.model]
+    const cert = await issueModelCert(options.ca, options.serial, traits.chain)
     const job = new JobState({ speed: options.speed })
     let self: VirtualPrinter | null = null
     const mqtt = await startMqttEndpoint({
@@ -69,11 +80,12 @@ export class VirtualPrinter {
       dropsRequestSubscribers: MODEL_TRAITS[options.model].dropsRequestSubscribers,
       onRequest: (topic, payload) => self?.onRequest(topic, payload),
       onClientConnected: () => self?.onClientConnected(),
+      maxClients: options.maxClients,
       ...(options.network ? { listen: { host: options.network.host, port: options.network.mqttPort } } : {}),
     })
     const ftps = options.pasvRange
       ? await startFtpsEndpoint({
-          accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max,
+          accessCode: options.accessCode, cert, pasvMin: options.pasvRange.min, pasvMax: options.pasvRange.max, refuseTls13: traits.ftpsRefusesTls13,
           ...(options.network ? { listen: { host: options.network.host, port: options.network.ftpsPort, advertise: options.network.advertise } } : {}),
         })
       : null
@@ -94,6 +106,8 @@ export class VirtualPrinter {
   get connections(): number { return this.mqtt.connections }
   get authAttempts(): number { return this.mqtt.authAttempts }
   get connectedClients(): number { return this.mqtt.connectedClients }
+  /** Sessions at once and refused extra clients: assert `extraClients === 0` for "never two sessions". */
+  get clientStats(): ClientStats { return this.mqtt.clientStats }
 
   /** Requests whose class/command match, e.g. `commands('print', 'project_file')`. */
   commands(cls: string, command: string): ReceivedRequest[] {
@@ -121,7 +135,29 @@ export class VirtualPrinter {
   /** Stops publishing (pushall ignored too); by default a new MQTT session clears it. */
   stall(untilReconnect = true): void { this.stalled = untilReconnect ? 'until-reconnect' : 'yes' }
   unstall(): void { this.stalled = 'no' }
+  /**
+   * A frozen printer stalls its broker: the connection stays up but nothing comes back (no PUBACK,
+   * no PINGRESP, no answer, no report). With `deliver` (default) the firmware still acts on what
+   * arrives — a print command may start a print nobody hears about. `dropAfterMs` then drops every
+   * connection and the printer recovers (as after a Wi-Fi drop); otherwise it stays frozen until thaw().
+   */
+  freeze(options: { deliver?: boolean; dropAfterMs?: number } = {}): void {
+    this.clearThawTimer()
+    this.mqtt.setFrozen(true, options.deliver ?? true)
+    if (options.dropAfterMs === undefined) return
+    this.thawTimer = setTimeout(() => {
+      this.thawTimer = null
+      this.mqtt.dropConnections()
+      this.mqtt.setFrozen(false, true)
+    }, options.dropAfterMs)
+  }
+  thaw(): void {
+    this.clearThawTimer()
+    this.mqtt.setFrozen(false, true)
+  }
   setDeveloperMode(enabled: boolean): void { this.developerMode = enabled; this.publish(false) }
+  /** Loads trays (validated; throws TypeError on a bad shape) and reports them at once. */
+  setAms(ams: SimAms): void { this.ams = toSimAms(ams); this.publish(false) }
   setRefuseConnections(refuse: boolean): void { this.mqtt.setRefuseConnections(refuse) }
   /** Presents a certificate for the right serial from an unknown CA (device swap / MITM). */
   async changeCertificate(): Promise<void> {
@@ -133,6 +169,14 @@ export class VirtualPrinter {
    */
   async useWrongCommonName(): Promise<void> {
     this.useCertificate(await issuePrinterCert(this.options.ca, `${this.serial.slice(0, -1)}X`, [this.serial]))
+  }
+  /**
+   * Presents a full chain (leaf for the right serial, then its device CA) from a CA that only looks
+   * like the farm's default one: same root and device-CA names, other keys. Names prove nothing.
+   */
+  async useImpostorChain(): Promise<void> {
+    // createTestCa's default names are the farm's default names.
+    this.useCertificate(await issueModelCert(await createTestCa(), this.serial, 'device-ca-sent'))
   }
   restoreCertificate(): void { this.useCertificate(this.cert) }
   /** Caps FTPS upload speed (bytes/s); null removes the cap. */
@@ -154,7 +198,19 @@ export class VirtualPrinter {
     return first
   }
 
+  /**
+   * Holds the reported nozzle temperature at `celsius` (null: the simulation's own again). With
+   * `now`, a report carrying it goes out at once: the fleet soak times that report until the API
+   * shows it (apps/worker/bench/fleet-soak.bench.ts).
+   */
+  pinNozzle(celsius: number | null, now = false): void {
+    this.job.pinnedNozzle = celsius
+    if (celsius !== null) this.job.nozzle.current = celsius
+    if (now) this.publish(false)
+  }
+
   async stop(): Promise<void> {
+    this.clearThawTimer()
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.mqtt.close()
@@ -162,6 +218,11 @@ export class VirtualPrinter {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+  private clearThawTimer(): void {
+    if (this.thawTimer) clearTimeout(this.thawTimer)
+    this.thawTimer = null
+  }
+
   private useCertificate(cert: KeyPairPem): void {
     this.mqtt.useCertificate(cert)
     this.ftps?.useCertificate(cert)

@@ -1,6 +1,7 @@
 // Builds `device/<serial>/report` payloads the way each model sends them: X1/H2 push the full
 // object every time (msg 0); P1/A1 push only changed fields (msg 1) and the full object after a
 // pushall (docs/bambu-protocol.md §3.1). Field names follow §3.2–§3.7.
+import { amsReportFields, type SimAms } from './ams.js'
 import { type JobState } from './job-state.js'
 import { type ModelTraits } from './models.js'
 
@@ -15,6 +16,8 @@ export interface ReportContext {
   developerMode: boolean
   /** Adds `sim_sent_ms` (not a Bambu field) so benchmarks can measure status lag. */
   timestamp: boolean
+  /** Loaded trays (§3.6); absent: the printer reports no AMS. */
+  ams?: SimAms
 }
 
 const packTemp = (t: { current: number; target: number }): number =>
@@ -36,11 +39,11 @@ function temperatures(ctx: ReportContext): Record<string, unknown> {
       bed: { info: { temp: packTemp(job.bed) } },
       ctc: { info: { temp: packTemp({ current: job.chamber, target: 0 }) } },
       extruder: {
-        // low 4 bits: extruder count (2); next 4 bits: active extruder (0 = right).
-        state: 0x02,
+        // low 4 bits: extruder count; next 4 bits: active extruder (0 = right).
+        state: ctx.traits.extruders,
         info: [
           { id: 0, temp: packTemp(job.nozzle) },
-          { id: 1, temp: packTemp(job.nozzle2) },
+          ...(ctx.traits.extruders === 2 ? [{ id: 1, temp: packTemp(job.nozzle2) }] : []),
         ],
       },
     },
@@ -73,6 +76,7 @@ export function fullPrintObject(ctx: ReportContext): Record<string, unknown> {
     sdcard: true,
     lights_report: [...ctx.lights].map(([node, mode]) => ({ node, mode })),
     ...temperatures(ctx),
+    ...(ctx.ams ? amsReportFields(ctx.ams) : {}),
   }
   if (ctx.traits.sendsFun) out.fun = ctx.developerMode ? FUN_DEV_MODE_ON : FUN_DEV_MODE_OFF
   return out

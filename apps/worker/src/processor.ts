@@ -7,6 +7,8 @@ export interface JobContext {
   jobId: string
   /** 1-based. */
   attempt: number
+  /** When the job was enqueued (epoch ms); absent outside BullMQ. */
+  enqueuedAt?: number
   /** True on the last attempt BullMQ will make: a handler records a terminal failure then. */
   finalAttempt: boolean
   /** Aborted when the worker shuts down (or BullMQ cancels the job): stop and throw. */
@@ -79,6 +81,7 @@ export function createProcessor(queue: QueueName, handlers: Handlers, log: Logge
     const ctx: JobContext = {
       jobId: String(job.id),
       attempt: job.attemptsMade + 1,
+      enqueuedAt: job.timestamp,
       finalAttempt: job.attemptsMade + 1 >= attempts,
       signal: signal ?? new AbortController().signal,
       requestId,

@@ -1,5 +1,7 @@
 // startWorker: the whole worker in-process (main.ts, tests, benchmarks and `npm run dev` use it).
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import type { BambuSessionOptions } from '@printforge/bambu'
 import type { WorkerConfig } from '@printforge/config'
 import { assertSafeAppRole, createDatabase } from '@printforge/db'
@@ -14,6 +16,7 @@ import { alertOnTerminalFailure } from './alerts.js'
 import { buildHandlers, type Timing } from './handlers/index.js'
 import type { ClaimHooks } from '@printforge/domain'
 import { createWorkerMetrics } from './metrics/index.js'
+import { leaseTiming, LeaseKeeper, type LeaseTiming } from './leases/lease-keeper.js'
 import { PrinterManager } from './printers/manager.js'
 import { PrintFollower } from './printers/print-follower.js'
 import { StatusWriter } from './printers/status-writer.js'
@@ -36,6 +39,8 @@ export interface WorkerOptions {
   /** Upsert the maintenance schedules at start (false: none); partial values override the defaults. */
   schedules?: boolean | Partial<ScheduleSettings>
   printerPollMs?: number
+  /** Lease timing (default: from PRINTER_LEASE_TTL_MS); tests shorten it to fail over quickly. */
+  leaseTiming?: Partial<LeaseTiming>
   statusThrottleMs?: number
   sweepMinAgeMs?: number
   /** BullMQ lock: a worker that died mid-job is detected after about this long. Default 30 s. */
@@ -51,6 +56,8 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   printers: PrinterManager | null
+  /** This process's printer leases, when it holds printer sessions. */
+  leases: LeaseKeeper | null
   workers: Worker[]
   queues: Record<QueueName, Queue>
   log: Logger
@@ -100,24 +107,39 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     const configured = [...new Set(config.WORKER_QUEUES.split(','))] as QueueName[]
     // Sessions only where prints are consumed: real printers accept few MQTT clients.
     const withPrinters = options.printers ?? configured.includes('prints')
+    let leases: LeaseKeeper | null = null
     if (withPrinters) {
       const pollMs = options.printerPollMs ?? 2_000
-      manager = new PrinterManager({ db, keyring, extraCaPems, log: log.child({ component: 'printers' }), pollMs, sessionOptions: options.sessionOptions })
+      // Each printer's session is held by one process at a time, whatever the number of workers.
+      const identity = { id: randomUUID(), host: hostname(), pid: process.pid }
+      const base = leaseTiming(config.PRINTER_LEASE_TTL_MS)
+      // A printer registered a moment ago is picked up within a poll, as before leases (tests poll faster).
+      const lease = { ...base, tickMs: Math.min(base.tickMs, pollMs), ...options.leaseTiming }
+      let sessions: PrinterManager | null = null
+      const keeper: LeaseKeeper = new LeaseKeeper({
+        db, log: log.child({ component: 'leases', memberId: identity.id }), identity, timing: lease,
+        apply: async () => sessions?.resync(),
+      })
+      leases = keeper
+      sessions = manager = new PrinterManager({ db, keyring, extraCaPems, log: log.child({ component: 'printers' }), pollMs, sessionOptions: options.sessionOptions, holds: (id: string): boolean => keeper.holds(id) })
       writer = new StatusWriter({ db, log, manager, throttleMs: options.statusThrottleMs ?? 1_000, statusLag: instruments.latency.statusLag })
       follower = new PrintFollower({ db, manager, log, pollMs, taskLostMs: timing.taskLostMs, progressThrottleMs: timing.progressThrottleMs })
       const [m, w, f] = [manager, writer, follower]
       cleanups.push(async () => {
         await f.close()
+        // Sessions closed and leases given back, so the other workers take the printers at once.
+        await keeper.close()
         await m.close()
         await w.close()
       })
+      await keeper.start()
       await manager.start()
       await follower.start()
       metrics.watchPrinters(manager)
     }
 
     const handlers = buildHandlers({
-      db, store, log, keyring, extraCaPems, queues, config, timing, manager, follower, instruments,
+      db, store, log, keyring, extraCaPems, queues, config, timing, manager, leases, follower, instruments,
       sweepMinAgeMs: options.sweepMinAgeMs ?? 60_000,
       hooks: options.hooks ?? {},
       inSpan: tracing ? tracing.inSpan : untraced,
@@ -159,11 +181,11 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
     })
     // Cleanups run last-first: this one before the connection is closed on purpose.
     cleanups.push(async () => unwatch())
-    log.info({ queues: consumed, prefix, printers: manager?.list().length ?? 0 }, 'worker started')
+    log.info({ queues: consumed, prefix, printers: manager?.list().length ?? 0, memberId: leases?.memberId }, 'worker started')
 
     let closing: Promise<void> | null = null
     const close = () => (closing ??= shutdown(workers, config.SHUTDOWN_GRACE_MS, log).finally(cleanup))
-    return { printers: manager, workers, queues, log, metrics: metrics.registry, close }
+    return { printers: manager, leases, workers, queues, log, metrics: metrics.registry, close }
   } catch (err) {
     await cleanup()
     throw err

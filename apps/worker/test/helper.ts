@@ -3,7 +3,8 @@ import { randomBytes, randomUUID, createHash } from 'node:crypto'
 import { after, before } from 'node:test'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import type { WorkerConfig } from '@printforge/config'
-import { createPrismaClient, SYSTEM_CONTEXT, verifyAuditChain, withTx, writeAudit, type BambuModel, type Db } from '@printforge/db'
+import { createPrismaClient, SYSTEM_CONTEXT, verifyAuditChain, withTx, writeAudit, type BambuModel, type Db, type Prisma } from '@printforge/db'
+import type { FilamentNeeds } from '@printforge/domain'
 import { createTestDatabase, testEnvironment, type TestDatabase } from '@printforge/devstack'
 import { enqueue, QUEUES, type QueueName } from '@printforge/jobs'
 import { createLogger } from '@printforge/logger'
@@ -198,6 +199,8 @@ export interface PrintJobSpec {
   printerId?: string
   requestedModel?: BambuModel
   bytes?: number
+  /** What the plate needs loaded, as the API stores it from the model's metadata (packages/domain/src/filaments). */
+  filaments?: FilamentNeeds
 }
 
 /** A print job as the API leaves it (contract): model stored, row `queued` + audit, then enqueue. */
@@ -211,6 +214,7 @@ export async function createPrintJob(env: WorkerTestEnv, spec: PrintJobSpec, enq
         id, printerId: spec.printerId ?? null, requestedModel: spec.requestedModel ?? null, plate: 1, amsMapping: [],
         fileKey: modelKey(id), fileName: 'part.gcode.3mf', fileBytes: BigInt(model.length),
         fileSha256: createHash('sha256').update(model).digest('hex'), createdBy: 'user_admin',
+        ...(spec.filaments ? { filaments: spec.filaments as unknown as Prisma.InputJsonObject } : {}),
       },
     })
     await writeAudit(tx, { actorType: 'user', actorId: 'user_admin', action: 'manufacturing.created', targetType: 'manufacturing_job', targetId: id })

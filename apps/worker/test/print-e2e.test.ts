@@ -11,7 +11,9 @@ import { useFarm, useWorker, useWorkerEnv, waitFor } from './helper.ts'
 
 const env = useWorkerEnv()
 // speed 15: PREPARE ≈ 0.7 s, printing ≈ 8 s — long enough to pause, resume and cancel mid-print.
-const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }], 15)
+// After the X1C and the P1S: the newest models (docs/bambu-protocol.md §1.2, §2.4, §4.3).
+const NEWEST = ['H2S', 'H2C', 'P2S', 'X2D', 'A2L'] as const
+const printers = useFarm([{ model: 'X1C' }, { model: 'P1S' }, ...NEWEST.map((model) => ({ model }))], 15)
 useWorker(env, async () => ({ extraCaPems: [(await printers.ready).caPem] }))
 
 type Api = Awaited<ReturnType<typeof startApi>>
@@ -116,4 +118,33 @@ test('through the API: register, dispatch, pause, resume, complete; a second pri
   const audit = await api.app.inject({ method: 'GET', url: `/audit?targetId=${first}`, headers: admin })
   const actions = (audit.json().items as { action: string }[]).map((a) => a.action)
   for (const action of ['manufacturing.created', 'manufacturing.started', 'manufacturing.completed']) assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`)
+})
+
+test('the newest models through the API: registered, online over MQTT-TLS, a print by model uploaded over FTPS and completed', async () => {
+  const farm = await printers.ready
+  const newest = farm.printers.filter((p) => (NEWEST as readonly string[]).includes(p.model))
+  assert.deepEqual(newest.map((p) => p.model), [...NEWEST])
+  const api = await startApi(env)
+  // One admin and one operator per model: the API rate-limits per actor, and these run side by side.
+  await Promise.all(newest.map(async (p) => {
+    const admin = await staff(api, 'admin')
+    const operator = await staff(api, 'operator')
+    const id = await register(api, admin, p, `Bay ${p.model}`)
+    await viaApi(`${p.model} online`, async () => {
+      const s = await getPrinter(api, operator, id)
+      return s.online && s.gcodeState === 'IDLE' && s.controlEnabled
+    })
+    const job = await dispatch(api, admin, { model: p.model })
+    const done = await viaApi(`${p.model} completed`, async () => {
+      const j = await getJob(api, operator, job)
+      return j.status === 'completed' ? j : null
+    }, 90_000)
+    assert.equal(done.printer?.id, id, p.model)
+    assert.deepEqual(done.history.map((h) => h.to), ['queued', 'uploading', 'starting', 'printing', 'completed'])
+    const sent = p.commands('print', 'project_file')
+    assert.equal(sent.length, 1, `${p.model}: sent exactly once`)
+    // pybambu's rule: every model outside LEGACY_SDCARD_PRINTERS prints from ftp:///.
+    assert.equal(sent[0]?.message?.print?.url, `ftp:///printforge/${job}.gcode.3mf`)
+    assert.ok(((await p.fileSize(`printforge/${job}.gcode.3mf`)) ?? 0) > 0, `${p.model}: uploaded over FTPS`)
+  }))
 })

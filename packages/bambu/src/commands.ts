@@ -1,8 +1,9 @@
 // Typed request payloads for `device/<serial>/request` (docs/bambu-protocol.md §2). Builders are pure;
 // the session adds `sequence_id` and publishes at QoS 1.
 
-/** Models the client knows how to address. `A1M` is the A1 mini. */
-export type BambuModel = 'X1C' | 'X1E' | 'P1P' | 'P1S' | 'A1' | 'A1M' | 'H2D' | 'H2S' | 'H2C' | 'P2S' | 'X2D'
+import { MODEL_PROTOCOL, type BambuModel } from './models.js'
+
+export type { BambuModel } from './models.js'
 
 type RequestClass = 'print' | 'pushing' | 'info' | 'system'
 
@@ -15,13 +16,10 @@ export interface CommandSpec {
   acked: boolean
 }
 
-/** Printers whose print URL is `file:///sdcard/<path>` (pybambu's LEGACY_SDCARD_PRINTERS); the rest use `ftp:///<path>`. */
-const SDCARD_MODELS: ReadonlySet<BambuModel> = new Set(['X1C', 'X1E', 'P1P', 'P1S', 'A1', 'A1M'])
-
 /** The project_file URL for a file at `remotePath` (relative to the FTPS root) on `model` (§2.4). */
 export function projectFileUrl(model: BambuModel, remotePath: string): string {
   const path = normalizeRemotePath(remotePath)
-  return SDCARD_MODELS.has(model) ? `file:///sdcard/${path}` : `ftp:///${path}`
+  return MODEL_PROTOCOL[model].printUrl === 'sdcard' ? `file:///sdcard/${path}` : `ftp:///${path}`
 }
 
 /**

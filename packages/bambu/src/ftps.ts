@@ -7,6 +7,7 @@ import { Client, FTPError } from 'basic-ftp'
 import { normalizeRemotePath } from './commands.js'
 import { BambuUploadError } from './errors.js'
 import { silentLogger, type BambuLogger } from './logger.js'
+import { MODEL_PROTOCOL, type BambuModel } from './models.js'
 import { isTrustError, printerTlsOptions } from './tls.js'
 
 export interface UploadOptions {
@@ -14,6 +15,8 @@ export interface UploadOptions {
   /** Default 990. */
   port?: number
   serial: string
+  /** Picks the model's FTPS TLS cap (MODEL_PROTOCOL, §4.3). */
+  model: BambuModel
   /** LAN access code (the FTP password). Never logged. */
   accessCode: string
   extraCaPems?: string[]
@@ -71,7 +74,8 @@ async function transfer(client: Client, o: UploadOptions, remotePath: string, by
     user: 'bblp',
     password: o.accessCode,
     secure: 'implicit',
-    secureOptions: printerTlsOptions(o.serial, o.extraCaPems),
+    // The data channel reuses these options and basic-ftp resumes the control session on it (§4.3, §4.4).
+    secureOptions: printerTlsOptions(o.serial, o.extraCaPems, MODEL_PROTOCOL[o.model].ftpsMaxTls),
   })
   const slash = remotePath.lastIndexOf('/')
   if (slash > 0) {

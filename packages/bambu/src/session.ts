@@ -283,6 +283,13 @@ export class BambuSession extends EventEmitter<SessionEvents> {
    * Publishes a request at QoS 1 and, for acknowledged commands, waits for the ack with the same
    * (class, command, sequence_id). Never queued or retried: a command sent while offline fails with
    * NOT_CONNECTED, and one in flight when the session drops fails with CONNECTION_LOST.
+   *
+   * One deadline, `timeoutMs` from this call, covers both acknowledgements: the broker's PUBACK and
+   * the printer's JSON answer. A frozen printer stalls its broker too (docs/bambu-protocol.md §1.4),
+   * and without a deadline on the PUBACK the caller waited until keepalive noticed (~45 s) and then
+   * got mqtt.js's plain `Error('Connection closed')`. Every transport failure is a typed
+   * BambuCommandError: CONNECTION_LOST (it may have left: confirm by state), ACK_TIMEOUT (the
+   * deadline) or CLOSED (our own close).
    */
   async send(spec: cmd.CommandSpec, timeoutMs = this.options.ackTimeoutMs ?? 10_000): Promise<JsonObject | null> {
     const client = this.client
@@ -292,8 +299,38 @@ export class BambuSession extends EventEmitter<SessionEvents> {
     const ack = spec.acked ? this.acks.expect(spec.cls, spec.command, sequenceId, timeoutMs) : null
     ack?.catch(() => {}) // observed below; this only prevents an unhandled rejection while publishing
     this.log.debug({ serial: this.options.serial, command: spec.command, sequenceId }, 'printer command')
-    await client.publishAsync(this.requestTopic, payload, { qos: 1 })
-    return ack ? await ack : null
+    const published = this.publishWithin(client, spec.command, payload, timeoutMs)
+    if (!ack) return published.then(() => null)
+    published.catch(() => {}) // observed through the race below
+    // The printer's answer proves delivery even if its PUBACK is late; a failed publish ends it at once.
+    return Promise.race([ack, published.then(() => ack)])
+  }
+
+  /** The QoS 1 publish, settled by its PUBACK, a transport failure or the deadline, whichever comes first. */
+  private publishWithin(client: MqttClient, command: string, payload: string, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false
+      const finish = (err: BambuCommandError | null) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (err) reject(err)
+        else resolve()
+      }
+      const timer = setTimeout(() => finish(new BambuCommandError('ACK_TIMEOUT', command, `no PUBACK for ${command} within ${timeoutMs} ms`)), timeoutMs)
+      const lost = (err: Error) =>
+        this.closed
+          ? new BambuCommandError('CLOSED', command, 'session closed')
+          : new BambuCommandError('CONNECTION_LOST', command, `connection lost before the PUBACK (${err.message.slice(0, 100)})`)
+      try {
+        // mqtt.js calls back with an error when the connection closes before the PUBACK (session.onClose
+        // ends the client, which flushes its outgoing callbacks), when the client is ending, or when
+        // its store refuses the packet: in every case the command may or may not have left.
+        client.publish(this.requestTopic, payload, { qos: 1 }, (err) => finish(err ? lost(err) : null))
+      } catch (err) {
+        finish(lost(err instanceof Error ? err : new Error(String(err))))
+      }
+    })
   }
 
   /** Refuses locally what a busy printer would refuse (or worse, cancel the running job on an A1 mini). */

@@ -1,4 +1,5 @@
 // The typed printer status derived from the merged `print` report (docs/bambu-protocol.md §3).
+import { amsTrays, type AmsTray } from './ams.js'
 import { decodeHms, errorText, formatPrintError, type HmsEntry } from './codes.js'
 import { isObject, type JsonObject } from './merge.js'
 export { BUSY_STATES } from './gcode-states.js'
@@ -38,6 +39,8 @@ export interface PrinterStatus {
   controlEnabled: boolean
   /** From `lights_report`: node → mode. */
   lights: Record<string, string>
+  /** AMS trays and the external spool (§3.6). */
+  ams: AmsTray[]
 }
 
 const num = (v: unknown): number | null => {
@@ -98,6 +101,7 @@ export function toStatus(p: JsonObject, controlEnabled: boolean): PrinterStatus 
     hms: Array.isArray(p.hms) ? p.hms.flatMap((h) => decodeHms(h) ?? []) : [],
     controlEnabled,
     lights,
+    ams: amsTrays(p),
   }
 }
 

@@ -2,7 +2,7 @@
 // certificates issued by Bambu's private PKI with CN = serial (docs/bambu-protocol.md §1.2), so hostname
 // checks against an IP would fail; the serial is the identity we verify instead.
 import { type PeerCertificate } from 'node:tls'
-import { loadBambuCaBundle } from './ca-bundle.js'
+import { loadBambuCaBundle, loadBambuDeviceCas } from './ca-bundle.js'
 
 /** Error code of our own CN check, so callers can tell it from OpenSSL's codes. */
 export const CN_MISMATCH = 'ERR_BAMBU_CN_MISMATCH'
@@ -13,22 +13,24 @@ export interface PrinterTlsOptions {
   servername: string
   rejectUnauthorized: true
   minVersion: 'TLSv1.2'
-  maxVersion: 'TLSv1.2'
+  maxVersion: 'TLSv1.2' | 'TLSv1.3'
   checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined
 }
 
 /**
- * Trust anchors for a printer: Bambu's bundle always, plus `extraCaPems` (e.g. the virtual
- * printers' test CA). There is deliberately no way to switch verification off.
+ * Trust for a printer: Bambu's roots and device CAs always, plus `extraCaPems` (e.g. the virtual
+ * printers' test CA). There is deliberately no way to switch verification off. `maxVersion` is the
+ * model's FTPS cap (MODEL_PROTOCOL, §4.3); MQTT keeps the default.
  */
-export function printerTlsOptions(serial: string, extraCaPems: readonly string[] = []): PrinterTlsOptions {
+export function printerTlsOptions(serial: string, extraCaPems: readonly string[] = [], maxVersion: PrinterTlsOptions['maxVersion'] = 'TLSv1.2'): PrinterTlsOptions {
   return {
-    ca: [loadBambuCaBundle(), ...extraCaPems],
+    // The device CAs let a printer that sends only its leaf verify (§1.2).
+    ca: [loadBambuCaBundle(), loadBambuDeviceCas(), ...extraCaPems],
     servername: serial,
     rejectUnauthorized: true,
-    // Bambu's brokers and FTPS speak TLS 1.2 only; 1.3 also breaks some FTPS data channels (§4.3).
+    // Bambu's brokers speak TLS 1.2 only (bambuddy's measurement, §1.2).
     minVersion: 'TLSv1.2',
-    maxVersion: 'TLSv1.2',
+    maxVersion,
     checkServerIdentity: (_host: string, cert: PeerCertificate) => checkSerial(serial, cert),
   }
 }

@@ -19,7 +19,7 @@ async function localFile(t: { after: (fn: () => Promise<void>) => void }, bytes:
 }
 
 const opts = (f: PrinterFarm, p: VirtualPrinter, localPath: string, extra: Partial<UploadOptions> = {}): UploadOptions => ({
-  host: p.host, port: p.ftpsPort, serial: p.serial, accessCode: p.accessCode, extraCaPems: [f.caPem], localPath, remotePath: 'printforge/job.gcode.3mf', ...extra,
+  host: p.host, port: p.ftpsPort, serial: p.serial, model: p.model, accessCode: p.accessCode, extraCaPems: [f.caPem], localPath, remotePath: 'printforge/job.gcode.3mf', ...extra,
 })
 
 describe('FTPS upload', () => {

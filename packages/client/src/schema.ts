@@ -276,6 +276,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/printer-groups/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listPrinterGroups"];
+        put?: never;
+        post: operations["createPrinterGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/printer-groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deletePrinterGroup"];
+        options?: never;
+        head?: never;
+        patch: operations["renamePrinterGroup"];
+        trace?: never;
+    };
+    "/printer-groups/{id}/printers/{printerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["addPrinterToGroup"];
+        post?: never;
+        delete: operations["removePrinterFromGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/printer-groups/{id}/staff/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["grantGroupRole"];
+        post?: never;
+        delete: operations["revokeGroupRole"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/manufacturing/create": {
         parameters: {
             query?: never;
@@ -767,7 +831,13 @@ export interface operations {
                         me: {
                             actorType: "customer" | "user";
                             actorId: string;
-                            role: "customer" | "operator" | "admin" | "none";
+                            role: "customer" | "operator" | "admin" | "group_operator" | "group_admin" | "none";
+                            groups: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                role: "operator" | "admin";
+                            }[];
                         };
                     };
                 };
@@ -900,7 +970,13 @@ export interface operations {
                         identity: {
                             actorType: "customer" | "user";
                             actorId: string;
-                            role: "customer" | "operator" | "admin" | "none";
+                            role: "customer" | "operator" | "admin" | "group_operator" | "group_admin" | "none";
+                            groups: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                role: "operator" | "admin";
+                            }[];
                         };
                         /** @description The current month’s quota; null for staff users */
                         quota: {
@@ -2711,7 +2787,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -2733,6 +2809,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -2863,7 +2947,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                    model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                     serial: string;
                     host: string;
                     accessCode: string;
@@ -2884,7 +2968,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -2906,6 +2990,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -3061,7 +3153,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -3083,6 +3175,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -3373,7 +3473,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
-                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                            model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             serial: string;
                             host: string;
                             mqttPort: number;
@@ -3395,6 +3495,14 @@ export interface operations {
                                 code: string;
                                 severity: string;
                                 text: string;
+                            }[];
+                            ams: {
+                                amsId: number;
+                                trayId: number;
+                                type: string | null;
+                                color: string | null;
+                                remain: number | null;
+                                external: boolean;
                             }[];
                             /** Format: date-time */
                             lastSeenAt: string | null;
@@ -3542,6 +3650,1189 @@ export interface operations {
                         command: string;
                         /** @enum {string} */
                         status: "queued";
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listPrinterGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createPrinterGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deletePrinterGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    renamePrinterGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    addPrinterToGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                printerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    removePrinterFromGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                printerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    grantGroupRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: "operator" | "admin";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    revokeGroupRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            printerIds: string[];
+                            staff: {
+                                userId: string;
+                                role: "operator" | "admin";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
                     };
                 };
             };
@@ -3857,9 +5148,9 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string;
                                 name: string;
-                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             } | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             /** Format: uuid */
                             scanJobId: string | null;
                             plate: number;
@@ -3867,6 +5158,15 @@ export interface operations {
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;
@@ -4031,9 +5331,9 @@ export interface operations {
                                 /** Format: uuid */
                                 id: string;
                                 name: string;
-                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D";
+                                model: "X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L";
                             } | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             /** Format: uuid */
                             scanJobId: string | null;
                             plate: number;
@@ -4041,6 +5341,15 @@ export interface operations {
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;
@@ -5872,12 +7181,21 @@ export interface operations {
                             id: string;
                             name: string;
                             productRef: string | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             plate: number;
                             useAms: boolean;
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;
@@ -6017,12 +7335,21 @@ export interface operations {
                             id: string;
                             name: string;
                             productRef: string | null;
-                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D") | (never | null);
+                            requestedModel: ("X1C" | "X1E" | "P1P" | "P1S" | "A1" | "A1MINI" | "H2D" | "H2S" | "H2C" | "P2S" | "X2D" | "A2L") | (never | null);
                             plate: number;
                             useAms: boolean;
                             amsMapping: number[];
                             bedLeveling: boolean;
                             timelapse: boolean;
+                            filaments: {
+                                slots: number;
+                                filaments: {
+                                    slot: number;
+                                    type: string;
+                                    /** @description RRGGBB */
+                                    color: string;
+                                }[];
+                            } | null;
                             fileName: string;
                             fileBytes: number;
                             fileSha256: string;

@@ -27,8 +27,8 @@ describe('@printforge/client against the real API (in-process, over HTTP)', () =
     const { data, error } = await client.GET('/me')
     assert.equal(error, undefined)
     assert.ok(data)
-    const role: 'customer' | 'operator' | 'admin' | 'none' = data.me.role
-    assert.deepEqual({ ...data.me, role }, { actorType: 'customer', actorId: 'cus_client_test', role: 'customer' })
+    const role: 'customer' | 'operator' | 'admin' | 'group_operator' | 'group_admin' | 'none' = data.me.role
+    assert.deepEqual({ ...data.me, role }, { actorType: 'customer', actorId: 'cus_client_test', role: 'customer', groups: [] })
   })
 
   test('GET /me without a credential, and with a bad key: the typed error body', async () => {

@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'printer.updated',
   'printer.deleted',
   'printer.controlled',
+  'printer.leased',
+  'printer.released',
   'manufacturing.created',
   'manufacturing.started',
   'manufacturing.completed',
@@ -46,6 +48,13 @@ export const AUDIT_ACTIONS = [
   'webhook.secret_rotated',
   'webhook.replayed',
   'webhook.dead',
+  'printer_group.created',
+  'printer_group.renamed',
+  'printer_group.deleted',
+  'printer_group.printer_added',
+  'printer_group.printer_removed',
+  'printer_group.role_granted',
+  'printer_group.role_revoked',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

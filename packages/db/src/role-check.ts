@@ -26,6 +26,8 @@ export const RLS_TABLES = [
   'webhook_secrets',
   'webhook_events',
   'webhook_deliveries',
+  'worker_members',
+  'printer_leases',
 ] as const
 
 interface RoleFacts {

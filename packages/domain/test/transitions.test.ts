@@ -24,7 +24,7 @@ const sys = <T>(fn: Parameters<typeof withTx<T>>[2]) => withTx(db, SYSTEM_CONTEX
 async function newJob(): Promise<string> {
   const id = randomUUID()
   await sys((tx) => createPrintJob(tx, {
-    id, printerId: null, requestedModel: 'P1S', scanJobId: null, plate: 1, useAms: false, amsMapping: [], bedLeveling: true, timelapse: false,
+    id, printerId: null, requestedModel: 'P1S', scanJobId: null, plate: 1, useAms: false, amsMapping: [], bedLeveling: true, timelapse: false, filaments: null,
     fileKey: `models/${id}/model.gcode.3mf`, file: { name: 'm.gcode.3mf', bytes: 10, sha256: 'a'.repeat(64) }, entries: 3,
   }, SYSTEM_ACTOR, {}))
   return id

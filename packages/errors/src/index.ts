@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   QUOTA_EXCEEDED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  /** Dispatch: no printer it may go to has the plate's filaments loaded (packages/domain/src/filaments). */
+  FILAMENT_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

@@ -1,11 +1,13 @@
 import type { DbContext } from '@printforge/db'
-import type { ApiKeyScope } from '@printforge/domain'
+import { isGroupRole, type ApiKeyScope, type GroupGrant } from '@printforge/domain'
 
 /**
  * Roles an authenticated caller may hold (docs/product.md §1). A Medusa user without a staff row is
  * 'none'; a machine client is 'api_key' and is authorized by its scopes, never by a role list.
+ * 'group_operator' / 'group_admin': staff with roles in some printer groups only (§5.4); a route
+ * admits them only when it lists them.
  */
-export type Role = 'customer' | 'operator' | 'admin' | 'none' | 'api_key'
+export type Role = 'customer' | 'operator' | 'admin' | 'group_operator' | 'group_admin' | 'none' | 'api_key'
 
 /** A person, from a verified Medusa token; the role comes from our staff table (never from claims). */
 export interface PersonPrincipal {
@@ -18,6 +20,8 @@ export interface PersonPrincipal {
    * auth hook; absent on principals built outside a request.
    */
   token?: { issuedAt: number; expiresAt: number }
+  /** The caller's printer-group roles (none for a global role: it holds in all groups). */
+  groups?: readonly GroupGrant[]
 }
 
 /** A machine client, from an API key (docs/integrations.md): actorId is the key's public id. */
@@ -33,11 +37,16 @@ export type Principal = PersonPrincipal | ApiKeyPrincipal
 
 export const isStaff = (p: Principal) => p.role === 'operator' || p.role === 'admin'
 
+/** Staff whose role holds in some printer groups only. */
+export const isGroupStaff = (p: Principal) => isGroupRole(p.role)
+
 /** The row-level-security context for this principal's transactions. */
 export function dbContextOf(p: Principal): DbContext {
   if (p.actorType === 'api_key') return { actorId: p.actorId, role: 'api_key' }
   if (p.actorType === 'customer') return { actorId: p.actorId, role: 'customer' }
   if (p.role === 'operator' || p.role === 'admin') return { actorId: p.actorId, role: p.role }
+  // Group staff run as a plain 'user' context: the database reads their group grants itself, so
+  // no context the API could set widens them beyond those grants.
   return { actorId: p.actorId, role: 'user' }
 }
 

@@ -1,4 +1,5 @@
-import { readOnce } from '@printforge/db'
+import { readOnce, type StaffRole } from '@printforge/db'
+import { standingRole, type GroupGrant } from '@printforge/domain'
 import { createLookupCache } from './lookup-cache.js'
 import type pg from 'pg'
 import type { MedusaIdentity } from './medusa-claims.js'
@@ -9,6 +10,8 @@ import type { RevocationSnapshot } from './revocation-snapshot.js'
 export interface ActorStanding {
   /** From the staff table for users ('none' without a row); always 'customer' for customers. */
   role: Exclude<Role, 'api_key'>
+  /** Printer-group roles of a user without a global role (docs/product.md §5.4); else empty. */
+  groups: readonly GroupGrant[]
   /**
    * Whole epoch second of the actor's token cut-off: a token whose `iat` is at or before it is
    * revoked. null when the actor's tokens were never revoked.
@@ -19,7 +22,11 @@ export interface ActorStanding {
 // One row whatever exists; floor() because iat has whole-second resolution (see isRevoked).
 const CUT_OFF = (actorType: 'customer' | 'user') =>
   `(SELECT floor(extract(epoch FROM revoked_before))::float8 FROM token_revocations WHERE actor_type = '${actorType}' AND actor_id = $1)`
-const USER_SQL = `SELECT (SELECT role::text FROM staff WHERE user_id = $1) AS role, ${CUT_OFF('user')} AS revoked_through`
+// Group grants are read under the user's own context (staff_group_roles: own rows; printer_groups:
+// the groups it holds a role in), in the same round trip.
+const GROUPS = `(SELECT COALESCE(json_agg(json_build_object('groupId', r.group_id, 'name', g.name, 'role', r.role) ORDER BY g.name, r.group_id), '[]')
+   FROM staff_group_roles r JOIN printer_groups g ON g.id = r.group_id WHERE r.user_id = $1)`
+const USER_SQL = `SELECT (SELECT role::text FROM staff WHERE user_id = $1) AS role, ${GROUPS} AS groups, ${CUT_OFF('user')} AS revoked_through`
 const CUSTOMER_SQL = `SELECT 'customer' AS role, ${CUT_OFF('customer')} AS revoked_through`
 
 /**
@@ -53,13 +60,18 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number, revocations?: Pick
     const customer = actorType === 'customer'
     // A customer context reads its own customer cut-off; a 'user' context its own staff row and
     // user cut-off (policies staff_read and revocation_lookup).
-    const [row] = await readOnce<{ role: 'operator' | 'admin' | 'customer' | null; revoked_through: number | null }>(
+    const [row] = await readOnce<{ role: StaffRole | 'customer' | null; groups?: GroupGrant[]; revoked_through: number | null }>(
       pool,
       { actorId, role: customer ? 'customer' : 'user' },
       customer ? CUSTOMER_SQL : USER_SQL,
       [actorId],
     )
-    return { role: row?.role ?? 'none', revokedThrough: row?.revoked_through ?? null }
+    const revokedThrough = row?.revoked_through ?? null
+    if (customer) return { role: 'customer', groups: [], revokedThrough }
+    const global = row?.role === 'operator' || row?.role === 'admin' ? row.role : null
+    // A global role holds in all groups: its group rows (the API never writes both) are ignored.
+    const groups = global ? [] : (row?.groups ?? [])
+    return { role: standingRole(global, groups), groups, revokedThrough }
   }
 
   return {
@@ -68,7 +80,7 @@ export function createRoleCache(pool: pg.Pool, ttlMs: number, revocations?: Pick
       // round trip (revocation-snapshot.ts), unless it is stale.
       if (identity.actorType === 'customer') {
         const revokedThrough = revocations?.cutOffOf('customer', identity.actorId)
-        if (revokedThrough !== undefined) return Promise.resolve({ role: 'customer', revokedThrough })
+        if (revokedThrough !== undefined) return Promise.resolve({ role: 'customer', groups: [], revokedThrough })
       }
       return cache.get(`${identity.actorType}:${identity.actorId}`)
     },

@@ -10,7 +10,12 @@ export const Me = Type.Object(
   {
     actorType: Type.Union([Type.Literal('customer'), Type.Literal('user')]),
     actorId: ActorId,
-    role: Type.Union([Type.Literal('customer'), Type.Literal('operator'), Type.Literal('admin'), Type.Literal('none')]),
+    role: Type.Union([
+      Type.Literal('customer'), Type.Literal('operator'), Type.Literal('admin'),
+      Type.Literal('group_operator'), Type.Literal('group_admin'), Type.Literal('none'),
+    ]),
+    /** The caller's printer-group roles (docs/product.md §5.4); empty for a global role, which holds in all groups. */
+    groups: Type.Array(Type.Object({ id: Uuid, name: Type.String(), role: Type.Union([Type.Literal('operator'), Type.Literal('admin')]) }, closed)),
   },
   closed,
 )

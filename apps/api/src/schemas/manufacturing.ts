@@ -8,6 +8,13 @@ export const ManufacturingStatus = OneOf(PRINT_STATUSES)
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
+/** What a plate needs loaded, read from the model's Metadata/slice_info.config at upload (packages/domain/src/filaments). */
+const FilamentNeeds = Type.Object({
+  /** The project's filament count: the length of the ams_mapping sent with it. */
+  slots: Type.Integer(),
+  filaments: Type.Array(Type.Object({ slot: Type.Integer(), type: Type.String(), color: Type.String({ description: 'RRGGBB' }) })),
+})
+
 /** How a sliced model is printed and which file it is: a print job's and a print file's shared fields. */
 export const PrintSettingsFields = {
   plate: Type.Integer(),
@@ -15,6 +22,8 @@ export const PrintSettingsFields = {
   amsMapping: Type.Array(Type.Integer()),
   bedLeveling: Type.Boolean(),
   timelapse: Type.Boolean(),
+  /** null: the model carries no filament metadata, and dispatch does not check filaments. */
+  filaments: Nullable(FilamentNeeds),
   fileName: Type.String(),
   fileBytes: Type.Integer(),
   fileSha256: Type.String(),

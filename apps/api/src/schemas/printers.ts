@@ -9,6 +9,20 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 
 const PrinterError = Type.Object({ code: Type.String(), severity: Type.String(), text: Type.String() })
 
+/** A loaded AMS tray or the external spool, as the printer last reported it (docs/bambu-protocol.md §3.6). */
+const AmsTray = Type.Object({
+  /** AMS unit id (0–3; AMS HT from 128); 255 for the external spool. */
+  amsId: Type.Integer(),
+  trayId: Type.Integer(),
+  /** null: an empty slot. */
+  type: Nullable(Type.String()),
+  /** RRGGBBAA. */
+  color: Nullable(Type.String()),
+  /** Percent left; null when the printer does not know. */
+  remain: Nullable(Type.Integer()),
+  external: Type.Boolean(),
+})
+
 /** A printer as the API shows it: configuration and live status, never its access code. */
 export const Printer = Type.Object({
   id: Uuid,
@@ -28,6 +42,8 @@ export const Printer = Type.Object({
   totalLayers: Nullable(Type.Integer()),
   temperatures: Type.Object({ nozzle: Nullable(Type.Number()), bed: Nullable(Type.Number()), chamber: Nullable(Type.Number()) }),
   errors: Type.Array(PrinterError),
+  /** What is loaded: filament-aware dispatch matches a model's filaments against it. */
+  ams: Type.Array(AmsTray),
   lastSeenAt: Nullable(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -9,7 +9,10 @@ import type { RequestMeta } from './types.js'
 /** GET /me and GET /me/export (docs/product.md §4.6 data rights). */
 export function createAccountService(deps: { db: Pick<Database, 'prisma'>; defaultQuota: number }) {
   return {
-    me: (p: PersonPrincipal) => ({ actorType: p.actorType, actorId: p.actorId, role: p.role }),
+    me: (p: PersonPrincipal) => ({
+      actorType: p.actorType, actorId: p.actorId, role: p.role,
+      groups: (p.groups ?? []).map((g) => ({ id: g.groupId, name: g.name, role: g.role })),
+    }),
 
     /**
      * Everything we hold about the caller, under the caller's own RLS context: their jobs and

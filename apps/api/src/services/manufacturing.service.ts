@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { withTx, type Database, type Prisma } from '@printforge/db'
-import { cancelPrintJob, createIdempotently, createPrintJob, findReplay } from '@printforge/domain'
+import { assertFilamentsLoaded, assertGroupDispatch, cancelPrintJob, createIdempotently, createPrintJob, findReplay, storedNeeds } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import { withRequestId } from '@printforge/jobs'
 import { modelKey, type WatchedStore } from '@printforge/storage'
 import type { Static } from 'typebox'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
-import { auditActor, dbContextOf, type Principal } from '../lib/principal.js'
+import { auditActor, dbContextOf, isGroupStaff, type Principal } from '../lib/principal.js'
 import { validateModel } from '../lib/upload/model-3mf.js'
 import type { ReceivedModel } from '../lib/upload/model-upload.js'
 import type { ManufacturingJob } from '../schemas/manufacturing.js'
@@ -27,7 +27,7 @@ function toView(j: JobRow): JobView {
   return {
     id: j.id, status: j.status, printer: j.printer, requestedModel: j.requestedModel, scanJobId: j.scanJobId,
     plate: j.plate, useAms: j.useAms, amsMapping: j.amsMapping, bedLeveling: j.bedLeveling, timelapse: j.timelapse,
-    fileName: j.fileName, fileBytes: Number(j.fileBytes), fileSha256: j.fileSha256, progress: j.progress,
+    filaments: storedNeeds(j.filaments), fileName: j.fileName, fileBytes: Number(j.fileBytes), fileSha256: j.fileSha256, progress: j.progress,
     error: j.errorCode || j.errorReason ? { code: j.errorCode, reason: j.errorReason } : null,
     createdBy: j.createdBy, createdAt: j.createdAt.toISOString(), updatedAt: j.updatedAt.toISOString(),
     startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt),
@@ -60,8 +60,17 @@ export function createManufacturingService(deps: {
     const summary = await validateModel(model.file.path, fields.plate)
     const request = { actorId: p.actorId, key, requestHash: createHash('sha256').update(JSON.stringify({ fields, sha256: model.file.sha256 })).digest('hex') }
     const ctx = dbContextOf(p)
+    // Group admins dispatch only to a printer of a group they administer (RLS refuses the insert
+    // too; this answers 400/403/404 before the model is stored).
+    if (isGroupStaff(p)) await withTx(db.prisma, ctx, (tx) => assertGroupDispatch(tx, p.actorId, fields.printerId))
     const replay = await findReplay(db.prisma, ctx, request)
     if (replay) return replay
+    // docs/integrations.md "Filament-aware dispatch": refused (409, nothing stored) when no printer it
+    // may go to has the plate's filaments loaded. A hand-made amsMapping is the operator's override.
+    const needs = summary.filaments
+    if (needs && fields.amsMapping.length === 0) {
+      await withTx(db.prisma, ctx, (tx) => assertFilamentsLoaded(tx, { printerId: fields.printerId ?? null, model: fields.model ?? null }, needs))
+    }
     const id = randomUUID()
     await store.putStream(modelKey(id), createReadStream(model.file.path), 'model/3mf')
     try {
@@ -69,7 +78,7 @@ export function createManufacturingService(deps: {
         const created = await createPrintJob(tx, {
           id, printerId: fields.printerId ?? null, requestedModel: fields.model ?? null, scanJobId: fields.scanJobId ?? null,
           plate: fields.plate, useAms: fields.useAms, amsMapping: fields.amsMapping, bedLeveling: fields.bedLeveling, timelapse: fields.timelapse,
-          fileKey: modelKey(id), file: { name: model.file.name, bytes: model.file.bytes, sha256: model.file.sha256 }, entries: summary.entries,
+          filaments: summary.filaments, fileKey: modelKey(id), file: { name: model.file.name, bytes: model.file.bytes, sha256: model.file.sha256 }, entries: summary.entries,
         }, auditActor(p), meta)
         return { response: { statusCode: 202, body: { manufacturingJob: created } }, result: id }
       })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { drainDeletions, withTx, type Database } from '@printforge/db'
-import { createPrintFile, deletePrintFile, PRINT_FILE_VIEW_SELECT } from '@printforge/domain'
+import { createPrintFile, deletePrintFile, PRINT_FILE_VIEW_SELECT, storedNeeds } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import { modelKey, type WatchedStore } from '@printforge/storage'
 import { decodeCursor, encodeCursor } from '../lib/cursor.js'
@@ -18,8 +18,8 @@ const invalid = (message: string) => new AppError('VALIDATION_FAILED', message)
 const NAME = /^[^\p{Cc}]{1,120}$/u
 const REF = /^[\x21-\x7e]{1,255}$/
 
-type Row = { fileBytes: bigint; createdAt: Date } & Record<string, unknown>
-const toView = <R extends Row>(r: R) => ({ ...r, fileBytes: Number(r.fileBytes), createdAt: r.createdAt.toISOString() })
+type Row = { fileBytes: bigint; createdAt: Date; filaments: unknown } & Record<string, unknown>
+const toView = <R extends Row>(r: R) => ({ ...r, fileBytes: Number(r.fileBytes), createdAt: r.createdAt.toISOString(), filaments: storedNeeds(r.filaments) })
 
 /** The print file's own fields; the dispatch fields as POST /manufacturing/create has them, minus what a reusable file cannot fix. */
 function parsePrintFileFields(fields: Record<string, string>) {
@@ -53,7 +53,7 @@ export function createPrintFileService(deps: { db: Pick<Database, 'prisma'>; sto
         try {
           await withTx(db.prisma, dbContextOf(p), (tx) => createPrintFile(tx, {
             id, name: fields.name, productRef: fields.productRef, requestedModel: fields.model, plate: fields.plate, useAms: fields.useAms,
-            amsMapping: fields.amsMapping, bedLeveling: fields.bedLeveling, timelapse: fields.timelapse, fileKey: modelKey(id),
+            amsMapping: fields.amsMapping, bedLeveling: fields.bedLeveling, timelapse: fields.timelapse, filaments: summary.filaments, fileKey: modelKey(id),
             file: { name: model.file.name, bytes: model.file.bytes, sha256: model.file.sha256 }, entries: summary.entries,
           }, auditActor(p), meta))
         } catch (err) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { withTx, writeAudit, type Database, type Prisma, type Tx } from '@printforge/db'
-import { registerPrinter, removePrinter, updatePrinter } from '@printforge/domain'
+import { registerPrinter, removePrinter, storedTrays, updatePrinter } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import type { Static } from 'typebox'
@@ -32,6 +32,7 @@ function toView(p: PrinterRow): PrinterView {
     totalLayers: s?.totalLayers ?? null,
     temperatures: { nozzle: s?.nozzleTemp ?? null, bed: s?.bedTemp ?? null, chamber: s?.chamberTemp ?? null },
     errors: Array.isArray(s?.errors) ? (s.errors as PrinterView['errors']) : [],
+    ams: storedTrays(s?.ams) as PrinterView['ams'],
     lastSeenAt: s?.lastSeenAt?.toISOString() ?? null,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

@@ -1,4 +1,5 @@
 import { revokeTokens, withTx, writeAudit, type Database, type StaffRole } from '@printforge/db'
+import { dropGroupRoles } from '@printforge/domain'
 import { AppError } from '@printforge/errors'
 import type { Principal } from '../lib/principal.js'
 import type { RoleCache } from '../lib/role-cache.js'
@@ -23,7 +24,12 @@ export function createStaffService(deps: { db: Pick<Database, 'prisma'>; roles: 
       const staff = await withTx(deps.db.prisma, admin(p), async (tx) => {
         const before = await tx.staff.findUnique({ where: { userId }, select: { role: true } })
         const row = await tx.staff.upsert({ where: { userId }, create: { userId, role, grantedBy: p.actorId }, update: { role, grantedBy: p.actorId } })
-        await writeAudit(tx, { actorType: 'user', actorId: p.actorId, action: 'staff.changed', targetType: 'staff', targetId: userId, ...meta, details: { from: before?.role ?? null, to: role } })
+        // A global role holds in all groups (docs/product.md §5.4): the member's group roles go.
+        const groups = await dropGroupRoles(tx, userId)
+        await writeAudit(tx, {
+          actorType: 'user', actorId: p.actorId, action: 'staff.changed', targetType: 'staff', targetId: userId, ...meta,
+          details: { from: before?.role ?? null, to: role, ...(groups.length ? { groupRolesRemoved: groups } : {}) },
+        })
         return toView(row)
       })
       deps.roles.forget('user', userId)

@@ -91,7 +91,8 @@ export const FIXTURES: Record<string, RouteFixture> = {
 
   'POST /manufacturing/create': {
     multipart: true,
-    request: async () => ({ multipart: [{ name: 'model', value: 'P1S' }, { name: 'model', filename: 'benchy.gcode.3mf', content: await slicedProject() }] }),
+    // Names a printer of the world's shared group: group admins dispatch only to their groups' printers.
+    request: async (w) => ({ multipart: [{ name: 'printerId', value: await w.printer() }, { name: 'model', filename: 'benchy.gcode.3mf', content: await slicedProject() }] }),
   },
   'GET /manufacturing/': { request: () => page },
   'GET /manufacturing/{id}': { request: async (w) => ({ params: { id: await w.printJob() } }) },
@@ -110,6 +111,27 @@ export const FIXTURES: Record<string, RouteFixture> = {
   },
   'GET /print-files/': { request: () => page },
   'DELETE /print-files/{id}': { request: async (w) => ({ params: { id: (await w.printFile()).id } }) },
+
+  'GET /printer-groups/': { request: () => ({}) },
+  'POST /printer-groups/': { request: () => ({ json: { name: `rs ${randomBytes(6).toString('hex')}` } }) },
+  'PATCH /printer-groups/{id}': { request: async (w) => ({ params: { id: await w.group() }, json: { name: `rs ${randomBytes(6).toString('hex')}` } }) },
+  'DELETE /printer-groups/{id}': { request: async (w) => ({ params: { id: await w.group() } }) },
+  'PUT /printer-groups/{id}/printers/{printerId}': { request: async (w) => ({ params: { id: await w.group(), printerId: await w.printer() } }) },
+  'DELETE /printer-groups/{id}/printers/{printerId}': {
+    request: async (w) => {
+      const [id, printerId] = [await w.group(), await w.printer()]
+      await withTx(w.api.db, SYSTEM_CONTEXT, (tx) => tx.printerGroupMember.create({ data: { groupId: id, printerId, addedBy: 'test' } }))
+      return { params: { id, printerId } }
+    },
+  },
+  'PUT /printer-groups/{id}/staff/{userId}': { request: async (w) => ({ params: { id: await w.group(), userId: (await w.caller('none')).id }, json: { role: 'operator' } }) },
+  'DELETE /printer-groups/{id}/staff/{userId}': {
+    request: async (w) => {
+      const [id, userId] = [await w.group(), (await w.caller('none')).id]
+      await withTx(w.api.db, SYSTEM_CONTEXT, (tx) => tx.staffGroupRole.create({ data: { userId, groupId: id, role: 'operator', grantedBy: 'test' } }))
+      return { params: { id, userId } }
+    },
+  },
 
   'GET /stats/dashboard': { request: () => ({}) },
   'GET /live': { request: () => ({}) },

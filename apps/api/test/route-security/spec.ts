@@ -4,9 +4,13 @@
  * source files, so the table follows whatever registers the routes.
  */
 
-export type Role = 'customer' | 'none' | 'operator' | 'admin'
-/** Every role a caller can hold; 'none' is a Medusa user without a staff row. */
-export const ROLES: readonly Role[] = ['customer', 'none', 'operator', 'admin']
+export type Role = 'customer' | 'none' | 'operator' | 'admin' | 'group_operator' | 'group_admin'
+/**
+ * Every role a caller can hold; 'none' is a Medusa user without a staff row; group_* a user with a
+ * role in a printer group only (docs/product.md §5.4): the world's shared group, which holds
+ * every printer the world creates.
+ */
+export const ROLES: readonly Role[] = ['customer', 'none', 'operator', 'admin', 'group_operator', 'group_admin']
 
 export interface SpecRoute {
   /** `METHOD /path` exactly as in the document, e.g. `GET /jobs/{id}`: the fixture table's key. */

@@ -23,8 +23,12 @@ export interface World {
   caller(role: Role): Promise<Caller>
   /** A queued scan job of `owner` (uploaded through the API), with its one image marked stored. */
   scanJob(owner: Caller): Promise<{ id: string; imageId: string }>
+  /** A printer in no group but the world's shared one (its group callers reach it). */
   printer(): Promise<string>
+  /** A queued print job on a fresh printer of the shared group. */
   printJob(): Promise<string>
+  /** A fresh empty printer group. */
+  group(): Promise<string>
   /** A print file for a fresh productRef (uploaded through the API). */
   printFile(): Promise<{ id: string; productRef: string }>
   /** An order of `owner`, pending review, with one product item whose print file exists. */
@@ -36,8 +40,22 @@ export interface World {
 export const remoteAddress = () => `10.${[...randomBytes(3)].join('.')}`
 
 export function createWorld(api: TestApi): World {
+  // The group every world printer joins and every group caller holds its role in.
+  let shared: Promise<string> | undefined
+  const sharedGroup = () =>
+    (shared ??= withTx(api.db, SYSTEM_CONTEXT, (tx) =>
+      tx.printerGroup.create({ data: { name: `route-security ${randomBytes(4).toString('hex')}`, createdBy: 'test' }, select: { id: true } }),
+    ).then((g) => g.id))
   const caller = async (role: Role): Promise<Caller> => {
     if (role === 'customer') return { role, ...api.customer() }
+    if (role === 'group_operator' || role === 'group_admin') {
+      const groupId = await sharedGroup()
+      const person = await api.staff('none')
+      await withTx(api.db, SYSTEM_CONTEXT, (tx) =>
+        tx.staffGroupRole.create({ data: { userId: person.id, groupId, role: role === 'group_admin' ? 'admin' : 'operator', grantedBy: 'test' } }),
+      )
+      return { role, ...person }
+    }
     return { role, ...(await api.staff(role)) }
   }
   const serial = () => `00M${randomBytes(6).toString('hex').toUpperCase()}`
@@ -65,12 +83,21 @@ export function createWorld(api: TestApi): World {
     async printer() {
       const admin = await caller('admin')
       const payload = { name: 'route-security', model: 'X1C', serial: serial(), host: '192.168.1.50', accessCode: '12345678' }
-      return (await created('/printers', admin.auth, { payload })).printer.id as string
+      const id = (await created('/printers', admin.auth, { payload })).printer.id as string
+      const groupId = await sharedGroup()
+      await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.printerGroupMember.create({ data: { groupId, printerId: id, addedBy: 'test' } }))
+      return id
     },
     async printJob() {
       const admin = await caller('admin')
-      const body = multipart([{ name: 'model', value: 'P1S' }, { name: 'model', filename: 'benchy.gcode.3mf', content: await slicedProject() }])
+      const body = multipart([{ name: 'printerId', value: await this.printer() }, { name: 'model', filename: 'benchy.gcode.3mf', content: await slicedProject() }])
       return (await created('/manufacturing/create', admin.auth, body)).manufacturingJob.id as string
+    },
+    async group() {
+      const { id } = await withTx(api.db, SYSTEM_CONTEXT, (tx) =>
+        tx.printerGroup.create({ data: { name: `rs ${randomBytes(6).toString('hex')}`, createdBy: 'test' }, select: { id: true } }),
+      )
+      return id
     },
     async printFile() {
       const admin = await caller('admin')

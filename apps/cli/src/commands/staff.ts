@@ -1,4 +1,5 @@
 import { revokeTokens, StaffRole, withTx, writeAudit } from '@printforge/db'
+import { dropGroupRoles } from '@printforge/domain'
 import { UsageError, type Command } from '../command.js'
 import { withAppDatabase } from '../database.js'
 import { opsActor, opsContext } from '../ops-context.js'
@@ -16,7 +17,9 @@ export const staffCommand: Command = async (args, config, print) => {
   return withAppDatabase(config, (db) =>
     withTx(db, opsContext(), async (tx) => {
       const before = await tx.staff.findUnique({ where: { userId }, select: { role: true } })
+      let groupRolesRemoved: Awaited<ReturnType<typeof dropGroupRoles>> = []
       if (sub === 'grant') {
+        groupRolesRemoved = await dropGroupRoles(tx, userId)
         await tx.staff.upsert({
           where: { userId },
           create: { userId, role: role as StaffRole, grantedBy: opsActor() },
@@ -36,7 +39,7 @@ export const staffCommand: Command = async (args, config, print) => {
         action: 'staff.changed',
         targetType: 'staff',
         targetId: userId,
-        details: { from: before?.role ?? null, to: sub === 'grant' ? role : null, via: 'cli' },
+        details: { from: before?.role ?? null, to: sub === 'grant' ? role : null, via: 'cli', ...(groupRolesRemoved.length ? { groupRolesRemoved } : {}) },
       })
       print(sub === 'grant' ? `Granted ${role} to ${userId}.` : `Revoked ${before?.role} from ${userId}, and every token they hold.`)
       return 0

@@ -2,7 +2,8 @@ import { createContext, useContext } from 'react'
 import type { PrintForgeClient } from '@printforge/client'
 import type { Role } from '../api/types'
 
-export type StaffRole = Extract<Role, 'operator' | 'admin'>
+/** Global staff, and staff with roles in some printer groups only (docs/product.md §5.4). */
+export type StaffRole = Extract<Role, 'operator' | 'admin' | 'group_operator' | 'group_admin'>
 
 export interface Session {
   token: string

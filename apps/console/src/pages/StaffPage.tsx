@@ -7,11 +7,14 @@ import { DataTable } from '../ui/DataTable'
 import { ErrorAlert } from '../ui/ErrorAlert'
 import { formatTime } from '../ui/format'
 import { Page } from '../ui/Page'
+import { UserRoleFields } from '../ui/UserRoleFields'
+import { PrinterGroups } from './staff/PrinterGroups'
 
 export function StaffPage() {
   return (
     <Page title="Staff and quotas">
       <StaffRoles />
+      <PrinterGroups />
       <Quota />
     </Page>
   )
@@ -20,7 +23,6 @@ export function StaffPage() {
 function StaffRoles() {
   const { api, actorId } = useSession()
   const queryClient = useQueryClient()
-  const ids = { user: useId(), role: useId() }
   const staff = useQuery({ queryKey: ['staff'], queryFn: () => unwrap(api.GET('/staff/')) })
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['staff'] })
   const grant = useMutation({
@@ -65,13 +67,7 @@ function StaffRoles() {
       <ErrorAlert error={revoke.error} />
       <h3>Grant a role</h3>
       <form onSubmit={submit} className="inline-form">
-        <label htmlFor={ids.user}>User id</label>
-        <input id={ids.user} name="userId" type="text" required autoComplete="off" spellCheck={false} />
-        <label htmlFor={ids.role}>Role</label>
-        <select id={ids.role} name="role" defaultValue="operator">
-          <option value="operator">operator</option>
-          <option value="admin">admin</option>
-        </select>
+        <UserRoleFields />
         <button type="submit" disabled={grant.isPending}>
           Grant role
         </button>

@@ -8,11 +8,13 @@ export interface PageEntry {
 }
 
 const STAFF = ['operator', 'admin'] as const
+// Group staff see the fleet and the queue: the API shows them their groups' printers and jobs only.
+const FLEET = ['operator', 'admin', 'group_operator', 'group_admin'] as const
 const ADMIN = ['admin'] as const
 
 export const PAGES: readonly PageEntry[] = [
-  { path: '/', title: 'Fleet', roles: STAFF },
-  { path: '/queue', title: 'Print queue', roles: STAFF },
+  { path: '/', title: 'Fleet', roles: FLEET },
+  { path: '/queue', title: 'Print queue', roles: FLEET },
   { path: '/scans', title: 'Scans', roles: STAFF },
   { path: '/orders', title: 'Orders', roles: STAFF },
   { path: '/audit', title: 'Audit log', roles: ADMIN },

@@ -9,6 +9,7 @@ import type { InSpan } from '@printforge/tracing'
 import type { ObjectStore } from '@printforge/storage'
 import type { Queue } from 'bullmq'
 import type { ClaimHooks } from '@printforge/domain'
+import type { LeaseKeeper } from '../leases/lease-keeper.js'
 import type { PrinterManager } from '../printers/manager.js'
 import type { PrintFollower } from '../printers/print-follower.js'
 import type { Handlers } from '../processor.js'
@@ -44,6 +45,8 @@ export interface HandlerDeps {
   config: WorkerConfig
   timing: Timing
   manager: PrinterManager | null
+  /** This process's printer leases (with the manager): jobs for printers held elsewhere are handed on. */
+  leases: LeaseKeeper | null
   follower: PrintFollower | null
   instruments: WorkerInstruments
   sweepMinAgeMs: number
@@ -58,17 +61,17 @@ export function buildHandlers(d: HandlerDeps): Handlers {
   const noPrinters = async () => {
     throw new Error('this worker process has no printer sessions')
   }
-  const { manager, follower, instruments } = d
+  const { manager, leases, follower, instruments } = d
   const printerHandlers = manager && follower
     ? {
         'print.dispatch': createPrintDispatch({
-          db: d.db, store: d.store, keyring: d.keyring, extraCaPems: d.extraCaPems, log: d.log, manager,
+          db: d.db, store: d.store, keyring: d.keyring, extraCaPems: d.extraCaPems, log: d.log, manager, leases,
           readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs,
           onPrinting: () => follower.nudge(), claimHooks: d.hooks.claim, beforeSend: d.hooks.beforeSend, inSpan: d.inSpan,
           commands: instruments.commands, ftps: instruments.ftps, dispatchStart: instruments.latency.dispatchStart,
         }),
-        'print.cancel': createPrintCancel({ db: d.db, manager, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs, commands: instruments.commands }),
-        'printer.command': createPrinterCommand({ manager, readyTimeoutMs: d.timing.readyTimeoutMs, inSpan: d.inSpan, commands: instruments.commands }),
+        'print.cancel': createPrintCancel({ db: d.db, manager, leases, readyTimeoutMs: d.timing.readyTimeoutMs, confirmTimeoutMs: d.timing.confirmTimeoutMs, commands: instruments.commands }),
+        'printer.command': createPrinterCommand({ db: d.db, manager, leases, readyTimeoutMs: d.timing.readyTimeoutMs, inSpan: d.inSpan, commands: instruments.commands }),
       }
     : { 'print.dispatch': noPrinters, 'print.cancel': noPrinters, 'printer.command': noPrinters }
   return {

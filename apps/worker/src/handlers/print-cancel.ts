@@ -6,11 +6,14 @@ import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
 import { cancelledPrintToStop } from '@printforge/domain'
 import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
 import type { Handler } from '../processor.js'
+import type { LeaseKeeper } from '../leases/lease-keeper.js'
+import { holdOrHandOn } from '../leases/route.js'
 import { isReady, type PrinterManager } from '../printers/manager.js'
 
 export interface CancelDeps {
   db: Db
   manager: PrinterManager
+  leases: LeaseKeeper | null
   readyTimeoutMs: number
   confirmTimeoutMs: number
   commands?: CommandMetrics
@@ -21,6 +24,7 @@ export function createPrintCancel(deps: CancelDeps): Handler<'print.cancel'> {
     const job = await withTx(deps.db, SYSTEM_CONTEXT, (tx) => cancelledPrintToStop(tx, manufacturingJobId))
     if (!job) return
     const ours = String(job.taskId)
+    await holdOrHandOn(deps.leases, deps.db, job.printerId, ctx)
     const printer = await deps.manager.waitFor(job.printerId, isReady, deps.readyTimeoutMs, ctx.signal)
     const running = () => printer.session.status.taskId === ours && BUSY_STATES.has(printer.session.status.gcodeState ?? '')
     if (!running()) return

@@ -3,12 +3,14 @@
 // PrintFollower's job (it survives restarts without holding a queue job for hours).
 import { BambuCommandError, BambuUploadError, IDLE_STATES } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { dispatchStep, holdsClaim, loadPrintJobForDispatch, type ClaimHooks, type DispatchJob } from '@printforge/domain'
+import { describeNeeds, dispatchStep, holdsClaim, idlePrintersHeldElsewhere, LeaseLostError, loadPrintJobForDispatch, storedNeeds, type ClaimHooks, type DispatchJob } from '@printforge/domain'
+import { holdOrHandOn, NotHolderError } from '../leases/route.js'
 import type { Handler, JobContext } from '../processor.js'
 import { isReady, WaitTimeout, type ManagedPrinter, type PrinterManager } from '../printers/manager.js'
 import { confirmStart, RetryableDispatchError, sendAndConfirm, type StartDeps } from '../printers/start-print.js'
 import { claim as claimFor, failJob } from '../printers/job-moves.js'
 import { ModelIntegrityError, uploadModel, type UploadDeps } from '../printers/upload-model.js'
+import { filamentPlan, requireFilaments } from '../printers/filament-plan.js'
 
 export interface DispatchDeps extends StartDeps, UploadDeps {
   db: Db
@@ -33,12 +35,27 @@ export function createPrintDispatch(shared: DispatchDeps): Handler<'print.dispat
       if (step === 'dispatch') await dispatch(deps, job, ctx)
       else if (step === 'confirm' && job.printerId && job.taskId !== null) {
         // An earlier attempt recorded a task id: it may have sent. Confirm only, never resend.
+        await holdOrHandOn(deps.leases ?? null, deps.db, job.printerId, ctx)
         await confirmStart(deps, job.id, job.printerId, job.taskId, ctx.signal)
       }
       // printing: followed by the PrintFollower; terminal: nothing to do.
     } catch (err) {
       if (ctx.signal.aborted) throw err
+      // The printer's lease moved while this attempt ran: nothing was sent; its holder takes over.
+      if (err instanceof LeaseLostError) {
+        ctx.log.info({ manufacturingJobId, printerId: err.printerId }, 'printer lease lost during the dispatch; nothing sent, the job goes to the holder')
+        if (ctx.defer) await ctx.defer(150)
+      }
+      if (err instanceof NotHolderError) throw err
       const permanent = err instanceof ModelIntegrityError || (err instanceof BambuUploadError && (err.code === 'UNTRUSTED' || err.code === 'AUTH_FAILED'))
+      if (err instanceof RetryableDispatchError && err.code === 'START_UNKNOWN') {
+        // The printer may be printing this job and has not been back to say: the job stays
+        // `starting` (it keeps its printer, and its task id forbids a second print command). The
+        // attempt fails; the sweeper re-enqueues a confirm-only attempt (MAX_REQUEUES times, then
+        // RETRIES_EXHAUSTED) until the printer's own report settles it.
+        if (ctx.finalAttempt) deps.log.error({ manufacturingJobId: job.id, printerId: job.printerId, err: err.message }, 'print start unknown after the last attempt; left starting for the sweeper to confirm')
+        throw err
+      }
       if (permanent || ctx.finalAttempt) {
         const code = err instanceof RetryableDispatchError ? err.code : err instanceof BambuUploadError ? `UPLOAD_${err.code}` : permanent ? 'MODEL_MISMATCH' : 'DISPATCH_FAILED'
         const reason = err instanceof Error ? err.message : 'dispatch failed'
@@ -55,16 +72,23 @@ async function dispatch(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promi
   const printer = await choosePrinter(deps, job, ctx)
   if (!printer) return
   const remotePath = await uploadModel(deps, job, printer.info, ctx.signal)
-  // The upload took a while: the printer must still be idle and controllable before we send.
+  // The upload took a while: the lease may have moved (a worker joined), and the printer must still
+  // be idle and controllable before we send.
+  deps.leases?.assertHeldLocally(printer.info.id)
   assertSendable(printer)
-  await sendAndConfirm(deps, { ...job, printerId: printer.info.id }, printer, remotePath, ctx.signal)
+  // The trays as loaded now (they may have changed during the upload) decide the mapping sent.
+  const plan = requireFilaments(job, printer)
+  const mapping = plan ? { useAms: plan.useAms, amsMapping: plan.amsMapping, amsMapping2: plan.amsMapping2 } : {}
+  await sendAndConfirm(deps, { ...job, ...mapping, printerId: printer.info.id }, printer, remotePath, ctx.signal)
 }
 
 /** The claimed printer, or null when the job moved on (cancelled) meanwhile. */
 async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): Promise<ManagedPrinter | null> {
   if (job.printerId) {
+    await holdOrHandOn(deps.leases ?? null, deps.db, job.printerId, ctx)
     const printer = await readyPrinter(deps, job.printerId, ctx)
     assertSendable(printer)
+    requireFilaments(job, printer)
     if (!(await controlEnabled(deps, printer))) {
       await failJob(deps.db, job.id, 'CONTROL_DISABLED', `Printer ${printer.info.name} has Developer Mode off: it refuses unsigned commands, so nothing was uploaded or sent.`)
       return null
@@ -78,10 +102,12 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
     return null
   }
   await deps.manager.sync()
-  const candidates = deps.manager
+  const idle = deps.manager
     .list()
     .filter((p) => p.info.model === job.requestedModel && isReady(p) && p.session.status.controlEnabled && IDLE_STATES.has(p.session.status.gcodeState ?? ''))
     .sort((a, b) => a.info.name.localeCompare(b.info.name) || a.info.id.localeCompare(b.info.id))
+  // Filament-aware jobs go only to a printer whose loaded trays match every filament the plate needs.
+  const candidates = idle.filter((p) => filamentPlan(job, p)?.ok !== false)
   for (const printer of candidates) {
     try {
       if (!(await controlEnabled(deps, printer))) continue
@@ -90,6 +116,17 @@ async function choosePrinter(deps: DispatchDeps, job: JobRow, ctx: JobContext): 
     } catch (err) {
       if (!(err instanceof RetryableDispatchError)) throw err
     }
+  }
+  // None of this process's printers can take it now; another worker may hold an idle one that can.
+  const leases = deps.leases
+  if (leases && ctx.defer) {
+    const needs = job.amsMapping.length === 0 ? storedNeeds(job.filaments) : null
+    const elsewhere = await withTx(deps.db, SYSTEM_CONTEXT, (tx) => idlePrintersHeldElsewhere(tx, job.requestedModel!, leases.memberId, [...IDLE_STATES], needs))
+    if (elsewhere > 0) await ctx.defer(150)
+  }
+  if (idle.length > 0 && candidates.length === 0) {
+    const plan = filamentPlan(job, idle[0]!)
+    throw new RetryableDispatchError('FILAMENT_MISMATCH', `no idle ${job.requestedModel} printer has the filaments loaded (${idle[0]!.info.name} lacks ${plan && !plan.ok ? describeNeeds(plan.missing) : 'them'})`)
   }
   throw new RetryableDispatchError('NO_IDLE_PRINTER', `no online, idle, control-enabled ${job.requestedModel} printer is free`)
 }

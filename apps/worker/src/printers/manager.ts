@@ -1,9 +1,9 @@
 // Follows the `printers` table and keeps one Bambu session per registered printer. Printers the
 // API adds, edits or removes are picked up by polling (id + updatedAt), so no restart is needed.
 import { EventEmitter } from 'node:events'
-import { createPrinterSession, type BambuModel as ClientModel, type BambuPrinter, type BambuSessionOptions, type ConnectionState, type PrinterStatus } from '@printforge/bambu'
+import { createPrinterSession, type BambuPrinter, type BambuSessionOptions, type ConnectionState, type PrinterStatus } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type BambuModel, type Db } from '@printforge/db'
-import { printersWithSecret } from '@printforge/domain'
+import { clientModel, printersWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import { ALERTS } from '../alerts.js'
@@ -40,10 +40,12 @@ export interface PrinterManagerOptions {
   pollMs: number
   /** Test and benchmark knobs for the sessions (watchdog, backoff, timeouts). */
   sessionOptions?: Partial<BambuSessionOptions>
+  /**
+   * Whether this process holds the printer's lease (leases/lease-keeper.ts): sessions are kept for
+   * those printers only. Absent: every registered printer (a single worker, tests).
+   */
+  holds?: (printerId: string) => boolean
 }
-
-/** The database spells the A1 mini `A1MINI`; the client (like Bambu's firmware) `A1M`. */
-export const clientModel = (model: BambuModel): ClientModel => (model === 'A1MINI' ? 'A1M' : model)
 
 const key = (p: { id: string; updatedAt: Date }) => `${p.id}@${p.updatedAt.getTime()}`
 
@@ -68,12 +70,20 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
     this.timer.unref()
   }
 
+  /**
+   * The printer's session while this process holds its lease. Checked on every call, not only at
+   * the next poll: a process resumed after a pause must not act through a session it no longer owns.
+   */
   get(printerId: string): ManagedPrinter | undefined {
-    return this.printers.get(printerId)
+    return this.held(printerId) ? this.printers.get(printerId) : undefined
   }
 
   list(): ManagedPrinter[] {
-    return [...this.printers.values()]
+    return [...this.printers.values()].filter((p) => this.held(p.info.id))
+  }
+
+  private held(printerId: string): boolean {
+    return this.o.holds?.(printerId) ?? true
   }
 
   /** Polls once now; concurrent callers share the running poll. */
@@ -82,16 +92,28 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
     return this.syncing
   }
 
+  /**
+   * A poll that starts after any running one ended: what the lease keeper awaits, since a poll
+   * already past its removals would not close the session of a lease given up a moment ago.
+   */
+  async resync(): Promise<void> {
+    await this.syncing?.catch(() => {})
+    await this.sync()
+  }
+
   private async syncOnce(): Promise<void> {
     if (this.closed) return
     const rows = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) =>
       tx.printer.findMany({ select: { id: true, name: true, model: true, serial: true, host: true, mqttPort: true, ftpsPort: true, updatedAt: true } }),
     )
-    const seen = new Set(rows.map((r) => r.id))
+    const registered = new Set(rows.map((r) => r.id))
+    const held = (id: string) => this.held(id)
+    // Closed before anything else: a printer whose lease went elsewhere must not keep two sessions.
     for (const [id, managed] of this.printers) {
-      if (!seen.has(id)) await this.remove(id, managed, 'printer removed')
+      if (!registered.has(id)) await this.remove(id, managed, 'printer removed')
+      else if (!held(id)) await this.remove(id, managed, 'lease not held')
     }
-    const changed = rows.filter((r) => {
+    const changed = rows.filter((r) => held(r.id)).filter((r) => {
       const current = this.printers.get(r.id)
       return (!current || key(current.info) !== key(r)) && !this.broken.has(key(r))
     })
@@ -100,7 +122,7 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
     const secrets = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => printersWithSecret(tx, this.o.keyring, changed.map((r) => r.id)))
     for (const info of changed) {
       const secret = secrets.find((s) => s.id === info.id && key(s) === key(info))
-      if (!secret || this.closed) continue
+      if (!secret || this.closed || !held(info.id)) continue
       const previous = this.printers.get(info.id)
       if (previous) await this.remove(info.id, previous, 'printer changed')
       if ('error' in secret) {
@@ -162,7 +184,7 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
     return new Promise((resolve, reject) => {
       const check = (id: string) => {
         if (id !== printerId) return
-        const p = this.printers.get(printerId)
+        const p = this.get(printerId)
         if (p && predicate(p)) finish(() => resolve(p))
       }
       const onAbort = () => finish(() => reject(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason ?? 'aborted'))))

@@ -2,14 +2,19 @@
 // is never sent twice for one job. The task id is committed to the row BEFORE the command goes
 // out; a row that has a task id is never sent again, only confirmed against the printer's own
 // report of its task id — even when the worker was killed between sending and recording.
+// A command whose outcome is unknown (CONNECTION_LOST, ACK_TIMEOUT, CLOSED: it may have left) is
+// settled the same way: by what the printer reports once it is back (start-evidence.ts).
 import { BambuCommandError, BUSY_STATES, nextTaskId } from '@printforge/bambu'
 import type { Db } from '@printforge/db'
+import { LeaseLostError } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { Histogram } from '@printforge/metrics'
 import { untraced, type InSpan } from '@printforge/tracing'
 import { trackCommand, type CommandMetrics } from '../metrics/commands.js'
-import { isReady, type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
+import type { LeaseKeeper } from '../leases/lease-keeper.js'
+import { type ManagedPrinter, type PrinterManager, WaitTimeout } from './manager.js'
 import { failJob, move } from './job-moves.js'
+import { reportsJob, watchFreshReports } from './start-evidence.js'
 
 export interface StartJob {
   id: string
@@ -17,6 +22,8 @@ export interface StartJob {
   plate: number
   useAms: boolean
   amsMapping: number[]
+  /** Studio's richer mapping, when dispatch planned the trays (docs/bambu-protocol.md §2.4). */
+  amsMapping2?: Array<{ amsId: number; slotId: number }>
   bedLeveling: boolean
   timelapse: boolean
   fileName: string
@@ -25,6 +32,8 @@ export interface StartJob {
 export interface StartDeps {
   db: Db
   manager: PrinterManager
+  /** This process's printer leases: the task id is recorded only under the printer's current fence. */
+  leases?: LeaseKeeper | null
   log: Logger
   confirmTimeoutMs: number
   /** Called once a job is printing, so its progress is followed at once. */
@@ -38,7 +47,11 @@ export interface StartDeps {
   inSpan?: InSpan
 }
 
-/** Retry later: nothing was sent (or what was sent is not confirmed yet). */
+/**
+ * Retry later: nothing was sent (or what was sent is not confirmed yet). After a task id was
+ * recorded a retry only confirms, never sends: START_UNCONFIRMED = the printer is back and reports
+ * something else (clearly not started); START_UNKNOWN = it has not been back to say.
+ */
 export class RetryableDispatchError extends Error {
   constructor(readonly code: string, message: string) {
     super(message)
@@ -53,15 +66,19 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
   let taskId = nextTaskId()
   // Never reuse the id the printer reports now (a previous job started within the same second).
   if (String(taskId) === printer.session.status.taskId) taskId = nextTaskId()
+  // The decision to send, fenced: a process that lost the printer's lease records nothing here.
+  const leases = deps.leases
   const recorded = await move(deps.db, 'recordTask', {
     jobId: job.id,
     data: { taskId },
-    details: { printerId: job.printerId, taskId },
-  })
+    details: { printerId: job.printerId, taskId, ...(job.amsMapping2 ? { useAms: job.useAms, amsMapping: job.amsMapping } : {}) },
+  }, leases ? (tx) => leases.assertHeld(tx, job.printerId) : undefined)
   if (!recorded) return // cancelled during the upload: nothing was sent
   const committedAt = Date.now()
   await deps.beforeSend?.(job.id)
   try {
+    // Paused or cut off since the commit: the lease may be someone else's now, so nothing is sent.
+    leases?.assertHeldLocally(job.printerId)
     const send = () => trackCommand(deps.commands, 'print', () => printer.session.startProjectFile({
       remotePath,
       taskId,
@@ -69,6 +86,7 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
       subtaskName: subtaskName(job.fileName),
       useAms: job.useAms,
       amsMapping: job.amsMapping,
+      ...(job.amsMapping2 ? { amsMapping2: job.amsMapping2 } : {}),
       bedLeveling: job.bedLeveling,
       timelapse: job.timelapse,
     }))
@@ -76,7 +94,15 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
     // The line that ties the printer command to the job (and, through the job's logger, to its request).
     deps.log.info({ manufacturingJobId: job.id, printerId: job.printerId, taskId, plate: job.plate }, 'project_file sent')
   } catch (err) {
-    if (!(err instanceof BambuCommandError)) throw err
+    if (err instanceof LeaseLostError) {
+      await move(deps.db, 'giveBackTask', { jobId: job.id, data: { taskId: null }, details: { notSent: 'LEASE_LOST' } })
+      throw err
+    }
+    // Anything but a definite answer, typed or not, leaves the outcome unknown: confirm below.
+    if (!(err instanceof BambuCommandError)) {
+      deps.log.warn({ manufacturingJobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'project_file failed untyped; confirming from the printer state')
+      return confirmStart(deps, job.id, job.printerId, taskId, signal, committedAt)
+    }
     if (NOT_SENT.has(err.code)) {
       // Provably unsent: give the task id back so a later attempt may send.
       await move(deps.db, 'giveBackTask', { jobId: job.id, data: { taskId: null }, details: { notSent: err.code } })
@@ -104,11 +130,21 @@ export async function sendAndConfirm(deps: StartDeps, job: StartJob, printer: Ma
  * does not know when that was, so it observes nothing.
  */
 export async function confirmStart(deps: StartDeps, jobId: string, printerId: string, taskId: number, signal: AbortSignal, committedAt?: number): Promise<void> {
+  const reports = watchFreshReports(deps.manager, printerId)
+  // Ask for the whole state now: an idle P1 may not report on its own for a minute (§1.4).
+  deps.manager.get(printerId)?.session.pushall().catch(() => {})
   try {
-    await deps.manager.waitFor(printerId, (p) => isReady(p) && p.session.status.taskId === String(taskId), deps.confirmTimeoutMs, signal)
+    await deps.manager.waitFor(printerId, (p) => reportsJob(p, taskId, jobId), deps.confirmTimeoutMs, signal)
   } catch (err) {
     if (!(err instanceof WaitTimeout)) throw err
+    if (!reports.fresh()) {
+      // Offline, frozen or silent the whole time: it may be printing this job. Never resend, never
+      // fail it as unsent; a later attempt (or the sweeper's re-enqueue) confirms again.
+      throw new RetryableDispatchError('START_UNKNOWN', `printer has not reported since the print command (task ${taskId}) within ${deps.confirmTimeoutMs} ms: whether it started is unknown`)
+    }
     throw new RetryableDispatchError('START_UNCONFIRMED', `printer has not reported task ${taskId} within ${deps.confirmTimeoutMs} ms`)
+  } finally {
+    reports.stop()
   }
   const moved = await move(deps.db, 'confirmStart', { jobId, data: { startedAt: new Date() }, details: { printerId, taskId } })
   if (moved) {

@@ -32,6 +32,8 @@ export function statusFields(session: BambuPrinter) {
     chamberTemp: s.chamber,
     taskId: s.taskId?.slice(0, 64) ?? null,
     errors,
+    // What is loaded (docs/bambu-protocol.md §3.6): read by the API's dispatch check (packages/domain/src/filaments).
+    ams: s.ams,
   }
 }
 
@@ -119,7 +121,7 @@ export class StatusWriter {
     // Nothing changed: the reports since the last write are in the row already.
     if (fieldsKey === slot.lastKey && !seenDue) return
     slot.lastWriteAt = Date.now()
-    const data = { ...fields, errors: fields.errors as unknown as Prisma.InputJsonArray, ...(seenAt ? { lastSeenAt: seenAt } : {}) }
+    const data = { ...fields, errors: fields.errors as unknown as Prisma.InputJsonArray, ams: fields.ams as unknown as Prisma.InputJsonArray, ...(seenAt ? { lastSeenAt: seenAt } : {}) }
     // printer.offline / printer.error webhooks on the transition only, in the write's transaction.
     slot.writing = withTx(this.o.db, SYSTEM_CONTEXT, async (tx) => {
       const before = await tx.printerStatus.findUnique({ where: { printerId: id }, select: { online: true, connection: true, errors: true } })

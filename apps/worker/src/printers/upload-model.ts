@@ -8,7 +8,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { uploadFile } from '@printforge/bambu'
 import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { printerWithSecret } from '@printforge/domain'
+import { clientModel, printerWithSecret } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { PrinterKeyring } from '@printforge/printer-keys'
 import { digestTap, type ObjectStore } from '@printforge/storage'
@@ -55,6 +55,7 @@ export async function uploadModel(deps: UploadDeps, job: ModelFile, printer: Pri
       host: printer.host,
       port: printer.ftpsPort,
       serial: printer.serial,
+      model: clientModel(printer.model),
       accessCode,
       extraCaPems: deps.extraCaPems,
       localPath,

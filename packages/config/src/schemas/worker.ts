@@ -25,6 +25,11 @@ export const WorkerEnvSchema = Type.Object({
    */
   SCAN_SANITIZE: Type.Union([Type.Literal('lossless'), Type.Literal('reencode')], { default: 'lossless' }),
   PRINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+  /**
+   * How long a worker's printer lease lasts without renewal (docs/architecture.md, "Printer
+   * leases"): when a worker dies, the others take its printers after about this long. Default 15 000.
+   */
+  PRINTER_LEASE_TTL_MS: Type.Optional(Type.Integer({ minimum: 3_000, maximum: 120_000 })),
   JOB_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
   /** How long SIGTERM waits for running jobs before handing them back. */

@@ -1,8 +1,9 @@
 // Print jobs' repository: creation, cancel, and the reads and small writes the worker needs.
 // Status changes go through movePrintJob (transition.ts) and nowhere else.
-import { writeAudit, type BambuModel, type Prisma, type Tx } from '@printforge/db'
+import { Prisma, writeAudit, type BambuModel, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import type { Actor, RequestMeta } from '../actor.js'
+import type { FilamentNeeds } from '../filaments/needs.js'
 import { mayHaveReachedPrinter, PRINT_CANCELLED, PRINT_INITIAL, PRINT_DISPATCHING, PRINT_ON_PRINTER, type PrintStatus } from './states.js'
 import { applyPrintMove } from './transition.js'
 
@@ -13,7 +14,12 @@ export interface PrintSettings {
   amsMapping: number[]
   bedLeveling: boolean
   timelapse: boolean
+  /** What the plate needs loaded (src/filaments); null: the model carries no filament metadata. */
+  filaments: FilamentNeeds | null
 }
+
+/** The `filaments` column's value. */
+export const filamentsColumn = (f: FilamentNeeds | null) => (f === null ? Prisma.DbNull : (f as unknown as Prisma.InputJsonObject))
 
 /** A stored sliced model: its object key and what the upload measured. */
 export interface StoredModel {
@@ -47,6 +53,7 @@ export async function createPrintJob(tx: Tx, job: NewPrintJob, by: Actor, meta: 
     data: {
       id: job.id, printerId: job.printerId, requestedModel: job.requestedModel, scanJobId: job.scanJobId,
       plate: job.plate, useAms: job.useAms, amsMapping: job.amsMapping, bedLeveling: job.bedLeveling, timelapse: job.timelapse,
+      filaments: filamentsColumn(job.filaments),
       fileKey: job.fileKey, fileName: job.file.name, fileBytes: BigInt(job.file.bytes), fileSha256: job.file.sha256,
       orderItemId: job.orderItemId ?? null,
       createdBy: by.actorId ?? 'system', status: initial,
@@ -58,6 +65,7 @@ export async function createPrintJob(tx: Tx, job: NewPrintJob, by: Actor, meta: 
     ...by, ...meta, action: 'manufacturing.created', targetType: 'manufacturing_job', targetId: job.id,
     details: { printerId: job.printerId, model: job.requestedModel, plate: job.plate, fileSha256: job.file.sha256, fileBytes: job.file.bytes,
       ...(job.entries !== undefined ? { entries: job.entries } : {}),
+      ...(job.filaments ? { filaments: job.filaments.filaments.map((n) => `${n.slot}:${n.type}:#${n.color}`) } : {}),
       ...(job.orderItemId ? { orderItemId: job.orderItemId } : {}), ...(job.printFileId ? { printFileId: job.printFileId } : {}) },
   })
   return { id: job.id, status: initial }
@@ -79,7 +87,7 @@ export async function cancelPrintJob(tx: Tx, id: string, by: Actor, meta: Reques
 
 const DISPATCH_SELECT = {
   id: true, status: true, printerId: true, requestedModel: true, plate: true, useAms: true, amsMapping: true,
-  bedLeveling: true, timelapse: true, fileKey: true, fileName: true, fileBytes: true, fileSha256: true, taskId: true,
+  bedLeveling: true, timelapse: true, fileKey: true, fileName: true, fileBytes: true, fileSha256: true, taskId: true, filaments: true,
 } satisfies Prisma.ManufacturingJobSelect
 export type DispatchJob = Prisma.ManufacturingJobGetPayload<{ select: typeof DISPATCH_SELECT }>
 

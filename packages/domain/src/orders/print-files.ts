@@ -3,7 +3,7 @@
 import { isUniqueViolation, recordDeletions, writeAudit, type BambuModel, type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import type { Actor, RequestMeta } from '../actor.js'
-import type { PrintSettings, StoredModel } from '../manufacturing/jobs.js'
+import { filamentsColumn, type PrintSettings, type StoredModel } from '../manufacturing/jobs.js'
 
 export interface NewPrintFile extends PrintSettings, StoredModel {
   id: string
@@ -16,7 +16,7 @@ export interface NewPrintFile extends PrintSettings, StoredModel {
 
 export const PRINT_FILE_VIEW_SELECT = {
   id: true, name: true, productRef: true, requestedModel: true, plate: true, useAms: true, amsMapping: true, bedLeveling: true,
-  timelapse: true, fileName: true, fileBytes: true, fileSha256: true, createdBy: true, createdAt: true,
+  timelapse: true, filaments: true, fileName: true, fileBytes: true, fileSha256: true, createdBy: true, createdAt: true,
 } as const
 
 const duplicate = (productRef: string | null) => new AppError('CONFLICT', `A print file for productRef ${JSON.stringify(productRef)} already exists; delete it first.`)
@@ -32,7 +32,7 @@ export async function createPrintFile(tx: Tx, f: NewPrintFile, by: Actor, meta: 
     await tx.printFile.create({
       data: {
         id: f.id, name: f.name, productRef: f.productRef, requestedModel: f.requestedModel, plate: f.plate, useAms: f.useAms, amsMapping: f.amsMapping,
-        bedLeveling: f.bedLeveling, timelapse: f.timelapse, fileKey: f.fileKey, fileName: f.file.name, fileBytes: BigInt(f.file.bytes),
+        bedLeveling: f.bedLeveling, timelapse: f.timelapse, filaments: filamentsColumn(f.filaments), fileKey: f.fileKey, fileName: f.file.name, fileBytes: BigInt(f.file.bytes),
         fileSha256: f.file.sha256, createdBy: by.actorId ?? 'system',
       },
       select: { id: true },
@@ -43,7 +43,8 @@ export async function createPrintFile(tx: Tx, f: NewPrintFile, by: Actor, meta: 
   }
   await writeAudit(tx, {
     ...by, ...meta, action: 'print_file.created', targetType: 'print_file', targetId: f.id,
-    details: { name: f.name, productRef: f.productRef, model: f.requestedModel, fileSha256: f.file.sha256, fileBytes: f.file.bytes, entries: f.entries },
+    details: { name: f.name, productRef: f.productRef, model: f.requestedModel, fileSha256: f.file.sha256, fileBytes: f.file.bytes, entries: f.entries,
+      filaments: f.filaments?.filaments.map((n) => `${n.slot}:${n.type}:#${n.color}`) ?? null },
   })
   return { id: f.id }
 }

@@ -3,13 +3,14 @@
 import { type Tx } from '@printforge/db'
 import { AppError } from '@printforge/errors'
 import type { Actor, RequestMeta } from '../actor.js'
+import { storedNeeds } from '../filaments/needs.js'
 import { createPrintJob } from '../manufacturing/jobs.js'
 import { lockOrder, moveOrder, type LockedOrder } from './move.js'
 import { readOrder, type OrderView } from './view.js'
 
 const PRINT_FILE_SELECT = {
   id: true, name: true, productRef: true, requestedModel: true, plate: true, useAms: true, amsMapping: true,
-  bedLeveling: true, timelapse: true, fileKey: true, fileName: true, fileBytes: true, fileSha256: true,
+  bedLeveling: true, timelapse: true, fileKey: true, fileName: true, fileBytes: true, fileSha256: true, filaments: true,
 } as const
 
 export interface PlannedLine {
@@ -90,7 +91,7 @@ export async function approveOrder(tx: Tx, a: Approval, by: Actor, meta: Request
     for (const jobId of a.jobIds[item.id] ?? []) {
       await createPrintJob(tx, {
         id: jobId, printerId: null, requestedModel: f.requestedModel, scanJobId: item.scanJobId, orderItemId: item.id, printFileId: f.id,
-        plate: f.plate, useAms: f.useAms, amsMapping: f.amsMapping, bedLeveling: f.bedLeveling, timelapse: f.timelapse,
+        plate: f.plate, useAms: f.useAms, amsMapping: f.amsMapping, bedLeveling: f.bedLeveling, timelapse: f.timelapse, filaments: storedNeeds(f.filaments),
         fileKey: a.modelKey(jobId), file: { name: f.fileName, bytes: Number(f.fileBytes), sha256: f.fileSha256 },
       }, by, meta)
     }

@@ -1,7 +1,7 @@
 // Registering, changing and removing printers: one flow for the API (admins) and the CLI (ops),
 // each change with its audit row in the caller's transaction. Access codes only ever pass through
 // sealAccessCode; audit rows name the fields that changed, never the code.
-import { BambuModel, writeAudit, type Tx } from '@printforge/db'
+import { writeAudit, type BambuModel, type Tx } from '@printforge/db'
 import { BUSY_STATES } from '@printforge/bambu/gcode-states'
 import { AppError } from '@printforge/errors'
 import { isPrivatePrinterHost, type PrinterKeyring } from '@printforge/printer-keys'
@@ -9,7 +9,6 @@ import type { Actor, RequestMeta } from '../actor.js'
 import { printerHasActiveJob } from '../manufacturing/claim.js'
 import { sealAccessCode } from './access-codes.js'
 
-export const PRINTER_MODELS = Object.values(BambuModel) as readonly BambuModel[]
 export const DEFAULT_MQTT_PORT = 8883
 export const DEFAULT_FTPS_PORT = 990
 

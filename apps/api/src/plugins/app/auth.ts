@@ -97,7 +97,10 @@ export default fp(
       if (isRevoked(identity.issuedAt, standing)) return rejectAuthentication(request, reply, 'token_revoked')
       // exp is a required claim, verified by fast-jwt (a number: it compares it with the clock).
       const token = typeof claims['exp'] === 'number' ? { issuedAt: identity.issuedAt, expiresAt: claims['exp'] } : undefined
-      request.principal = { actorType: identity.actorType, actorId: identity.actorId, role: standing.role, ...(token ? { token } : {}) }
+      request.principal = {
+        actorType: identity.actorType, actorId: identity.actorId, role: standing.role,
+        ...(standing.groups.length ? { groups: standing.groups } : {}), ...(token ? { token } : {}),
+      }
     })
 
     /** Every refusal is the JWT path's 401; only the audit row and the log say why (never the key). */

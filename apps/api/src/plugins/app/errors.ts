@@ -32,6 +32,7 @@ const GENERIC_MESSAGE: Record<ErrorCode, string> = {
   QUOTA_EXCEEDED: 'Monthly quota exceeded.',
   NOT_FOUND: 'Not found.',
   CONFLICT: 'Conflict.',
+  FILAMENT_MISMATCH: 'No printer has the filaments loaded.',
   PAYLOAD_TOO_LARGE: 'Payload too large.',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type.',
   RATE_LIMITED: 'Too many requests.',

@@ -9,6 +9,7 @@ import { createAuditQueryService, type AuditQueryService } from '../../services/
 import { createManufacturingService, type ManufacturingService } from '../../services/manufacturing.service.js'
 import { createOrderService, type OrderService } from '../../services/orders.service.js'
 import { createPrintFileService, type PrintFileService } from '../../services/print-files.service.js'
+import { createPrinterGroupService, type PrinterGroupService } from '../../services/printer-groups.service.js'
 import { createPrinterService, type PrinterService } from '../../services/printers.service.js'
 import { createQuotaService, type QuotaService } from '../../services/quota.service.js'
 import { createScanJobService, type ScanJobService } from '../../services/scan-jobs.service.js'
@@ -29,6 +30,7 @@ declare module 'fastify' {
       audit: AuditQueryService
       stats: StatsService
       printers: PrinterService
+      printerGroups: PrinterGroupService
       manufacturing: ManufacturingService
       tokens: TokenRevocationService
       orders: OrderService
@@ -57,6 +59,7 @@ export default fp(
       }),
       quota: createQuotaService({ db, defaultLimit: defaultQuota }),
       staff: createStaffService({ db, roles: app.roles }),
+      printerGroups: createPrinterGroupService({ db, roles: app.roles }),
       account: createAccountService({ db, defaultQuota }),
       audit: createAuditQueryService({ db }),
       stats: createStatsService({ db, queues: app.queues.raw }),

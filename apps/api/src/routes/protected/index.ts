@@ -9,6 +9,7 @@ import manufacturing from './manufacturing.js'
 import me from './me.js'
 import orders from './orders.js'
 import printFiles from './print-files.js'
+import printerGroups from './printer-groups.js'
 import printers from './printers.js'
 import quota from './quota.js'
 import staff from './staff.js'
@@ -45,6 +46,7 @@ const protectedRoutes: FastifyPluginAsync = async (app) => {
   await app.register(quota, { prefix: '/quota' })
   await app.register(staff, { prefix: '/staff' })
   await app.register(printers, { prefix: '/printers' })
+  await app.register(printerGroups, { prefix: '/printer-groups' })
   await app.register(manufacturing, { prefix: '/manufacturing' })
   await app.register(stats, { prefix: '/stats' })
   await app.register(audit, { prefix: '/audit' })

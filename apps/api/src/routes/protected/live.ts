@@ -9,7 +9,8 @@ import { commonErrors } from '../../schemas/common.js'
 import { ManufacturingJob } from '../../schemas/manufacturing.js'
 import { Printer } from '../../schemas/printers.js'
 
-const STAFF = new Set(['operator', 'admin'])
+// Group staff stream too: their reads run under their own context, which RLS scopes to their groups.
+const STAFF = new Set(['operator', 'admin', 'group_operator', 'group_admin'])
 
 /** The REST routes' response schemas, compiled per route by Fastify's own serializer (and cached by identity). */
 const SERIALIZED = { printer: Printer as unknown as Record<string, unknown>, manufacturing: ManufacturingJob as unknown as Record<string, unknown> }
@@ -27,7 +28,7 @@ const live: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/live', {
     // No scopes: API keys are refused (403) by the protected scope's authorization hook.
-    config: { roles: ['operator', 'admin'], rateLimit: { max: 30, timeWindow: 60_000 } },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'], rateLimit: { max: 30, timeWindow: 60_000 } },
     schema: {
       operationId: 'liveEvents',
       description: 'The staff console\'s live stream of printer and print-job changes.',
@@ -63,6 +64,7 @@ const live: FastifyPluginAsyncTypebox = async (app) => {
         if (isRevoked(identity.issuedAt, standing)) return 'token_revoked'
         if (!STAFF.has(standing.role)) return 'role_revoked'
         reader.role = standing.role
+        reader.groups = standing.groups
         return 'ok'
       },
       subscribe: (subscriber) => app.live.listener.subscribe(subscriber),

@@ -14,7 +14,7 @@ const createPrint: FastifyPluginAsyncTypebox = async (app) => {
   await uploadScope(app)
 
   app.post('/create', {
-    config: { roles: ['admin'], rateLimit: { max: 5, timeWindow: 60_000 } },
+    config: { roles: ['admin', 'group_admin'], rateLimit: { max: 5, timeWindow: 60_000 } },
     schema: {
       operationId: 'dispatchPrint',
       consumes: ['multipart/form-data'],
@@ -35,7 +35,7 @@ const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(createPrint)
 
   app.get('/', {
-    config: { roles: ['operator', 'admin'] },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'] },
     schema: {
       operationId: 'listPrintJobs',
       querystring: Type.Object({ ...PageQuery, status: Type.Optional(ManufacturingStatus) }, { additionalProperties: false }),
@@ -44,12 +44,12 @@ const manufacturing: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => service.list(request.principal!, request.query))
 
   app.get('/:id', {
-    config: { roles: ['operator', 'admin'], scopes: ['jobs:read'] },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'], scopes: ['jobs:read'] },
     schema: { operationId: 'getPrintJob', params: Params, response: { 200: Type.Object({ manufacturingJob: ManufacturingJob }), ...commonErrors } },
   }, async (request) => ({ manufacturingJob: await service.get(request.principal!, request.params.id) }))
 
   app.post('/:id/cancel', {
-    config: { roles: ['operator', 'admin'] },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'] },
     schema: {
       operationId: 'cancelPrintJob',
       params: Params,

@@ -8,12 +8,12 @@ import { commonErrors } from '../../schemas/common.js'
 /** docs/product.md §4.6: identity and role; the caller's data, for data-subject access requests (streamed). */
 const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', {
-    config: { roles: ['customer', 'operator', 'admin', 'none'] },
+    config: { roles: ['customer', 'operator', 'admin', 'group_operator', 'group_admin', 'none'] },
     schema: { operationId: 'me', response: { 200: Type.Object({ me: Me }), ...commonErrors } },
   }, async (request) => ({ me: app.services.account.me(personOf(request.principal)) }))
 
   app.get('/me/export', {
-    config: { roles: ['customer', 'operator', 'admin', 'none'], rateLimit: { max: 5, timeWindow: 60_000 } },
+    config: { roles: ['customer', 'operator', 'admin', 'group_operator', 'group_admin', 'none'], rateLimit: { max: 5, timeWindow: 60_000 } },
     schema: {
       operationId: 'exportMe',
       response: { 200: AccountExport, ...commonErrors },

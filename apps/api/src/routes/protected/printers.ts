@@ -17,12 +17,12 @@ const printers: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.code(201).send({ printer: await service.register(request.principal!, request.body, auditFields(request)) }))
 
   app.get('/', {
-    config: { roles: ['operator', 'admin'], scopes: ['printers:read'] },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'], scopes: ['printers:read'] },
     schema: { operationId: 'listPrinters', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Page(Printer), ...commonErrors } },
   }, async (request) => service.list(request.principal!, request.query))
 
   app.get('/:id', {
-    config: { roles: ['operator', 'admin'], scopes: ['printers:read'] },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'], scopes: ['printers:read'] },
     schema: { operationId: 'getPrinter', params: Params, response: { 200: One, ...commonErrors } },
   }, async (request) => ({ printer: await service.get(request.principal!, request.params.id) }))
 
@@ -40,7 +40,7 @@ const printers: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/:id/commands', {
-    config: { roles: ['operator', 'admin'], rateLimit: { max: 30, timeWindow: 60_000 } },
+    config: { roles: ['operator', 'admin', 'group_operator', 'group_admin'], rateLimit: { max: 30, timeWindow: 60_000 } },
     schema: {
       operationId: 'commandPrinter',
       params: Params,
