@@ -35,7 +35,7 @@ describe('JWT verification (docs/product.md §2, §12)', () => {
   test('a valid Medusa customer token is accepted', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/me', headers: bearer(api.token({ actor_id: 'cus_ok1' })) })
     assert.equal(res.statusCode, 200)
-    assert.deepEqual(res.json(), { me: { actorType: 'customer', actorId: 'cus_ok1', role: 'customer' } })
+    assert.deepEqual(res.json(), { me: { actorType: 'customer', actorId: 'cus_ok1', role: 'customer', groups: [] } })
   })
 
   test('no token, malformed headers and other schemes: 401', async () => {

@@ -80,7 +80,7 @@ export function createExportReader(db: Pick<Database, 'prisma'>, p: Principal): 
 /** The document's fields that are known before any batch is read. */
 export interface ExportHead {
   exportedAt: string
-  identity: { actorType: 'customer' | 'user'; actorId: string; role: string }
+  identity: { actorType: 'customer' | 'user'; actorId: string; role: string; groups: Array<{ id: string; name: string; role: string }> }
   quota: object | null
   /** Audit rows with an id up to this one are exported: the rows that existed when the export began. */
   auditThrough: bigint

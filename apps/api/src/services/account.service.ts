@@ -6,13 +6,18 @@ import { createExportReader, exportDocument, type ExportHead } from './account-e
 import { quotaOf } from './quota.service.js'
 import type { RequestMeta } from './types.js'
 
+/** The caller as GET /me shows it and GET /me/export begins with: identity, role, group roles. */
+function identityOf(p: PersonPrincipal) {
+  return {
+    actorType: p.actorType, actorId: p.actorId, role: p.role,
+    groups: (p.groups ?? []).map((g) => ({ id: g.groupId, name: g.name, role: g.role })),
+  }
+}
+
 /** GET /me and GET /me/export (docs/product.md §4.6 data rights). */
 export function createAccountService(deps: { db: Pick<Database, 'prisma'>; defaultQuota: number }) {
   return {
-    me: (p: PersonPrincipal) => ({
-      actorType: p.actorType, actorId: p.actorId, role: p.role,
-      groups: (p.groups ?? []).map((g) => ({ id: g.groupId, name: g.name, role: g.role })),
-    }),
+    me: identityOf,
 
     /**
      * Everything we hold about the caller, under the caller's own RLS context: their jobs and
@@ -34,7 +39,7 @@ export function createAccountService(deps: { db: Pick<Database, 'prisma'>; defau
         await writeAudit(tx, { ...own, action: 'data.exported', targetType: p.actorType, targetId: p.actorId, ...meta, details: { jobs, auditRows: audit._count._all } })
         return {
           exportedAt: new Date().toISOString(),
-          identity: { actorType: p.actorType, actorId: p.actorId, role: p.role },
+          identity: identityOf(p),
           quota,
           // The trail ends where the export began: this export's own row and later ones are not in it.
           auditThrough: audit._max.id ?? 0n,

@@ -21,13 +21,19 @@ const NO_HOLDER_MS = 1_000
 /**
  * Returns when this process holds the printer's lease; otherwise hands the job on (ctx.defer never
  * returns). A printer planned for this process (newly registered, or its lease free now) gets one
- * lease round first, so a single worker never puts its own job back.
+ * lease round first, so a single worker never puts its own job back. An unregistered printer
+ * returns at once: the caller's own check fails the job for good.
  */
 export async function holdOrHandOn(leases: LeaseKeeper | null, db: Db, printerId: string, ctx: JobContext): Promise<void> {
   if (!leases || leases.holds(printerId)) return
   if (leases.mayBeMine(printerId)) await leases.tick()
   if (leases.holds(printerId)) return
-  const holder = await withTx(db, SYSTEM_CONTEXT, (tx) => currentHolder(tx, printerId))
+  const { holder, registered } = await withTx(db, SYSTEM_CONTEXT, async (tx) => ({
+    holder: await currentHolder(tx, printerId),
+    registered: (await tx.printer.count({ where: { id: printerId } })) > 0,
+  }))
+  // Nobody will ever hold a printer that is not registered: the handler fails the job now.
+  if (!registered) return
   ctx.log.debug({ printerId, holder }, 'printer held by another worker; handing the job on')
   if (ctx.defer) await ctx.defer(holder ? TO_HOLDER_MS : NO_HOLDER_MS)
   throw new NotHolderError(printerId, holder)
