@@ -105,7 +105,7 @@ describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', (
     const body = res.json()
     assertDocumented(body)
     assert.deepEqual(Object.keys(body), ['exportedAt', 'identity', 'quota', 'jobs', 'auditTrail'])
-    assert.deepEqual(body.identity, { actorType: 'customer', actorId: A, role: 'customer' })
+    assert.deepEqual(body.identity, { actorType: 'customer', actorId: A, role: 'customer', groups: [] })
     assert.equal(body.quota.monthlyLimit, 7)
     assert.ok(Math.abs(Date.parse(body.exportedAt) - Date.now()) < 60_000)
     assert.deepEqual(body.jobs, want.jobs)
@@ -198,7 +198,7 @@ describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', (
     assert.equal(res.statusCode, 200)
     const body = res.json()
     assertDocumented(body)
-    assert.deepEqual(body.identity, { actorType: 'user', actorId: A, role: 'admin' })
+    assert.deepEqual(body.identity, { actorType: 'user', actorId: A, role: 'admin', groups: [] })
     assert.deepEqual(body.jobs, [])
     // The seeded user rows, and the previous test's export by user A; none of customer A's rows.
     const actions = body.auditTrail.map((a: { action: string }) => a.action)
