@@ -187,7 +187,7 @@ describe('GET /me/export streams the caller’s data (docs/product.md §4.6)', (
     const res = await api.app.inject({ method: 'GET', url: '/me/export', headers: { authorization: `Bearer ${api.token({ actor_id: A, actor_type: 'user' })}` } })
     assert.equal(res.statusCode, 200)
     assertDocumented(res.json())
-    assert.deepEqual({ ...(res.json() as object), exportedAt: 'x' }, { exportedAt: 'x', identity: { actorType: 'user', actorId: A, role: 'none' }, quota: null, jobs: [], auditTrail: [] })
+    assert.deepEqual({ ...(res.json() as object), exportedAt: 'x' }, { exportedAt: 'x', identity: { actorType: 'user', actorId: A, role: 'none', groups: [] }, quota: null, jobs: [], auditTrail: [] })
   })
 
   test('an admin sees every audit row, yet exports only its own actions as a user, not a same-id customer’s', async () => {
