@@ -233,6 +233,9 @@ export function casesFor(label: string) {
   return [...(tally.get(label)?.values() ?? [])].reduce((a, b) => a + b, 0)
 }
 
+/** Far above any case's time (the slowest take a few seconds under load). */
+const CASE_TIMEOUT_MS = 60_000
+
 function seedOf(label: string) {
   let h = FUZZ_SEED | 0
   for (const ch of label) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193)
@@ -251,12 +254,17 @@ const short = (value: unknown) => {
 export async function fuzz<T>(label: string, numRuns: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>) {
   if (REPLAY.label && REPLAY.label !== label) return
   const seed = seedOf(label)
+  // Printed first: a case that never answers is then reproducible from the log alone.
+  console.log(`fuzz ${label}: FUZZ_SEED=${FUZZ_SEED}`)
   const details = await fc.check(fc.asyncProperty(arb, run), {
     seed,
     numRuns: Math.max(1, Math.round(numRuns * SCALE)),
     ...(REPLAY.path ? { path: REPLAY.path } : {}),
     // A shrink step is a real request; a few hundred of them are enough to make a case readable.
     maxSkipsPerRun: 100,
+    // A case that never answers fails here, named and shrunk, instead of hanging the file until
+    // the runner's limit with no counterexample.
+    timeout: CASE_TIMEOUT_MS,
   })
   if (!details.failed) return
   const error = details.errorInstance as Error | undefined

@@ -41,7 +41,8 @@ export interface WorkerOptions {
   printerPollMs?: number
   /** Lease timing (default: from PRINTER_LEASE_TTL_MS); tests shorten it to fail over quickly. */
   leaseTiming?: Partial<LeaseTiming>
-  statusThrottleMs?: number
+  /** Printer status is written in batches, one at most this often (default 250 ms). */
+  statusFlushMs?: number
   sweepMinAgeMs?: number
   /** BullMQ lock: a worker that died mid-job is detected after about this long. Default 30 s. */
   lockDurationMs?: number
@@ -122,7 +123,7 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       })
       leases = keeper
       sessions = manager = new PrinterManager({ db, keyring, extraCaPems, log: log.child({ component: 'printers' }), pollMs, sessionOptions: options.sessionOptions, holds: (id: string): boolean => keeper.holds(id) })
-      writer = new StatusWriter({ db, log, manager, throttleMs: options.statusThrottleMs ?? 1_000, statusLag: instruments.latency.statusLag })
+      writer = new StatusWriter({ db, log, manager, memberId: identity.id, flushMs: options.statusFlushMs ?? 250, statusLag: instruments.latency.statusLag })
       follower = new PrintFollower({ db, manager, log, pollMs, taskLostMs: timing.taskLostMs, progressThrottleMs: timing.progressThrottleMs })
       const [m, w, f] = [manager, writer, follower]
       cleanups.push(async () => {

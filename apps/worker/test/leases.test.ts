@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { SYSTEM_CONTEXT, withTx, type DbContext } from '@printforge/db'
-import { acquireLeases, assertLease, LeaseLostError, releaseLeases, renewLeases } from '@printforge/domain'
+import { acquireLeases, assertLease, LeaseLostError, releaseLeases, renewLeases, writePrinterStatuses, type PrinterStatusFields } from '@printforge/domain'
 import { enqueue } from '@printforge/jobs'
 import type { RunningWorker } from '../src/worker.ts'
 import { assertAuditVerifies, createPrintJob, printJob, registerPrinter, startTestWorker, useFarm, useWorkerEnv, waitFor, waitForJobStatus } from './helper.ts'
@@ -51,6 +51,44 @@ describe('the lease statements', () => {
       assert.equal(taken?.fence, fence1 + 1n)
       await assert.rejects(sys((tx) => assertLease(tx, p1!, a, fence1)), LeaseLostError, 'the old holder decides nothing')
       await sys((tx) => assertLease(tx, p1!, b, taken!.fence))
+    } finally {
+      await sys(async (tx) => {
+        await releaseLeases(tx, a, printerIds)
+        await releaseLeases(tx, b, printerIds)
+      })
+    }
+  })
+
+  test('status rows are fenced: a worker writes a printer held by no one or by itself, never one another live worker holds', async () => {
+    const [p1, p2, p3] = await registered()
+    const a = randomUUID()
+    const b = randomUUID()
+    const fields = (nozzleTemp: number, online = true): PrinterStatusFields => ({
+      connection: online ? 'online' : 'offline', online, controlEnabled: true, gcodeState: 'RUNNING', progress: 10, remainingMinutes: 5, layer: 1, totalLayers: 9,
+      nozzleTemp, bedTemp: 60, chamberTemp: null, taskId: null, errors: [], ams: [],
+    })
+    const nozzle = async (id: string) => (await sys((tx) => tx.printerStatus.findUnique({ where: { printerId: id } })))?.nozzleTemp
+    try {
+      await sys((tx) => acquireLeases(tx, a, [p1!], 60_000))
+      await sys((tx) => acquireLeases(tx, b, [p2!], 60_000))
+      const seen = new Date()
+      const written = await sys((tx) => writePrinterStatuses(tx, a, [p1!, p2!, p3!].map((printerId) => ({ printerId, fields: fields(201), lastSeenAt: seen }))))
+      assert.deepEqual([...written].sort(), [p1!, p3!].sort(), "a's own printer and a free one are written; b's is not")
+      assert.equal(await nozzle(p1!), 201)
+      assert.notEqual(await nozzle(p2!), 201, "the row b's worker owns is untouched")
+      assert.equal(await nozzle(p3!), 201)
+
+      // b's lease expires: a (come back from a pause, say) may write it again.
+      await sys((tx) => tx.$executeRaw`UPDATE printer_leases SET expires_at = now() - interval '1 second' WHERE printer_id = ${p2}::uuid`)
+      assert.deepEqual([...(await sys((tx) => writePrinterStatuses(tx, a, [{ printerId: p2!, fields: fields(202), lastSeenAt: null }])))], [p2])
+      assert.equal(await nozzle(p2!), 202)
+      // The transition is computed from the stored row in the same statement: online → offline emits printer.offline once.
+      const offlineEvents = () => sys((tx) => tx.webhookEvent.count({ where: { type: 'printer.offline', payload: { path: ['data', 'printerId'], equals: p1! } } }))
+      const eventsBefore = await offlineEvents()
+      await sys((tx) => writePrinterStatuses(tx, a, [{ printerId: p1!, fields: fields(203, false), lastSeenAt: null }]))
+      await sys((tx) => writePrinterStatuses(tx, a, [{ printerId: p1!, fields: fields(204, false), lastSeenAt: null }]))
+      assert.equal(await offlineEvents(), eventsBefore + 1)
+      assert.equal((await sys((tx) => tx.printerStatus.findUnique({ where: { printerId: p1! } })))?.lastSeenAt?.getTime(), seen.getTime(), 'no report: lastSeenAt kept')
     } finally {
       await sys(async (tx) => {
         await releaseLeases(tx, a, printerIds)

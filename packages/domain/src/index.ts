@@ -17,6 +17,7 @@ export * from './scans/images.js'
 
 export * from './printers/access-codes.js'
 export * from './printers/registry.js'
+export * from './printers/status.js'
 export * from './printers/models.js'
 export { BUSY_STATES as PRINTER_BUSY_STATES, BUSY_STATE_LIST as PRINTER_BUSY_STATE_LIST, FAILED_STATE as PRINTER_FAILED_STATE } from '@printforge/bambu/gcode-states'
 

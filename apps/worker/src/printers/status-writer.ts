@@ -1,22 +1,19 @@
-// Mirrors each session's state into `printer_status` so `GET /printers` shows live state: written
-// on change only, at most once per `throttleMs` per printer, plus a slow heartbeat for lastSeenAt.
+// Mirrors each session's state into `printer_status` so `GET /printers` shows live state. Written
+// on change only, plus a slow heartbeat for lastSeenAt, and in batches: every changed printer
+// waits for the next flush (at most `flushMs` after the previous one), and a flush writes all of
+// them in one transaction and one statement (writePrinterStatuses). One transaction per printer
+// per report was PostgreSQL's heaviest load at 500 printers (the fleet soak benchmark).
 import type { BambuPrinter } from '@printforge/bambu'
-import { isForeignKeyViolation, type Prisma, SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
-import { emitPrinterTransitions, type PrinterStatusSnapshot } from '@printforge/domain'
+import { SYSTEM_CONTEXT, withTx, type Db } from '@printforge/db'
+import { writePrinterStatuses, type PrinterStatusFields, type PrinterStatusWrite } from '@printforge/domain'
 import type { Logger } from '@printforge/logger'
 import type { Histogram } from '@printforge/metrics'
 import type { PrinterManager } from './manager.js'
 
-export interface StatusError {
-  code: string
-  severity: string
-  text: string | null
-}
-
 /** The `printer_status` columns derived from a session (everything but lastSeenAt). */
-export function statusFields(session: BambuPrinter) {
+export function statusFields(session: BambuPrinter): PrinterStatusFields {
   const s = session.status
-  const errors: StatusError[] = s.hms.map((h) => ({ code: h.code, severity: h.severity, text: h.text }))
+  const errors = s.hms.map((h) => ({ code: h.code, severity: h.severity, text: h.text }))
   if (s.printError) errors.push({ code: s.printError, severity: 'serious', text: s.printErrorText })
   return {
     connection: session.state,
@@ -38,29 +35,43 @@ export function statusFields(session: BambuPrinter) {
 }
 
 interface Slot {
+  /** Something happened since this printer's last write. */
+  dirty: boolean
   lastKey: string | null
-  lastWriteAt: number
   /** When a report last arrived, and the value last written. */
   seenAt: Date | null
   writtenSeenAt: number
   /** The earliest report not yet in a written row: printforge_printer_status_lag_seconds starts there. */
   unwrittenReportAt: number | null
   reports: number
-  timer: NodeJS.Timeout | null
-  writing: Promise<void> | null
 }
 
 /** lastSeenAt alone is refreshed at most this often (a farm of idle printers writes next to nothing). */
 const HEARTBEAT_MS = 15_000
+/** After a failed flush (database unreachable), the next waits this long: one warning a second at most. */
+const RETRY_MS = 1_000
+
+export interface StatusWriterOptions {
+  db: Db
+  log: Logger
+  manager: PrinterManager
+  /** This process's lease membership: rows of printers another worker holds are not written. */
+  memberId: string
+  /** A change is written within this long (plus the write itself). */
+  flushMs: number
+  statusLag?: Histogram
+}
 
 export class StatusWriter {
   private readonly slots = new Map<string, Slot>()
   private heartbeat: NodeJS.Timeout | null = null
+  private timer: NodeJS.Timeout | null = null
+  private flushing: Promise<void> | null = null
+  private lastFlushAt = 0
+  private failing = false
   private closed = false
 
-  constructor(
-    private readonly o: { db: Db; log: Logger; manager: PrinterManager; throttleMs: number; statusLag?: Histogram },
-  ) {
+  constructor(private readonly o: StatusWriterOptions) {
     o.manager.on('status', (id) => this.touch(id, true))
     o.manager.on('connection', (id) => this.touch(id, false))
     o.manager.on('changed', (id) => this.touch(id, false))
@@ -71,13 +82,13 @@ export class StatusWriter {
   private slot(id: string): Slot {
     let slot = this.slots.get(id)
     if (!slot) {
-      slot = { lastKey: null, lastWriteAt: 0, seenAt: null, writtenSeenAt: 0, unwrittenReportAt: null, reports: 0, timer: null, writing: null }
+      slot = { dirty: false, lastKey: null, seenAt: null, writtenSeenAt: 0, unwrittenReportAt: null, reports: 0 }
       this.slots.set(id, slot)
     }
     return slot
   }
 
-  /** Something changed: schedule a write no sooner than throttleMs after the previous one. */
+  /** Something changed: the printer is written at the next flush. */
   private touch(id: string, report: boolean): void {
     if (this.closed) return
     const slot = this.slot(id)
@@ -85,13 +96,21 @@ export class StatusWriter {
       slot.seenAt = new Date()
       slot.unwrittenReportAt ??= slot.seenAt.getTime()
     }
-    if (slot.timer) return
-    const delay = Math.max(0, slot.lastWriteAt + this.o.throttleMs - Date.now())
-    slot.timer = setTimeout(() => {
-      slot.timer = null
-      void this.write(id, slot)
+    slot.dirty = true
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing || this.closed) return
+    const delay = this.failing ? RETRY_MS : Math.max(0, this.lastFlushAt + this.o.flushMs - Date.now())
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.flushing = this.flush().finally(() => {
+        this.flushing = null
+        if ([...this.slots.values()].some((s) => s.dirty)) this.schedule()
+      })
     }, delay)
-    slot.timer.unref()
+    this.timer.unref()
   }
 
   /** Reports that changed nothing still prove the printer is alive: refresh lastSeenAt slowly. */
@@ -107,48 +126,58 @@ export class StatusWriter {
     }
   }
 
-  private async write(id: string, slot: Slot): Promise<void> {
-    if (slot.writing) return void slot.writing.then(() => this.touch(id, false))
-    const managed = this.o.manager.get(id)
-    if (!managed) return
-    const fields = statusFields(managed.session)
-    const fieldsKey = JSON.stringify(fields)
-    const seenAt = slot.seenAt
-    const seenDue = seenAt !== null && seenAt.getTime() - slot.writtenSeenAt >= HEARTBEAT_MS
-    // Reports arriving from here on wait for the next write; this one carries the earlier ones.
-    const reportAt = slot.unwrittenReportAt
-    slot.unwrittenReportAt = null
-    // Nothing changed: the reports since the last write are in the row already.
-    if (fieldsKey === slot.lastKey && !seenDue) return
-    slot.lastWriteAt = Date.now()
-    const data = { ...fields, errors: fields.errors as unknown as Prisma.InputJsonArray, ams: fields.ams as unknown as Prisma.InputJsonArray, ...(seenAt ? { lastSeenAt: seenAt } : {}) }
-    // printer.offline / printer.error webhooks on the transition only, in the write's transaction.
-    slot.writing = withTx(this.o.db, SYSTEM_CONTEXT, async (tx) => {
-      const before = await tx.printerStatus.findUnique({ where: { printerId: id }, select: { online: true, connection: true, errors: true } })
-      await tx.printerStatus.upsert({ where: { printerId: id }, create: { printerId: id, ...data }, update: data, select: { printerId: true } })
-      await emitPrinterTransitions(tx, id, before && { ...before, errors: (Array.isArray(before.errors) ? before.errors : []) as unknown as PrinterStatusSnapshot['errors'] }, fields)
-    })
-      .then(() => {
-        slot.lastKey = fieldsKey
-        if (seenAt) slot.writtenSeenAt = seenAt.getTime()
-        if (reportAt !== null) this.o.statusLag?.observe((Date.now() - reportAt) / 1000)
-      })
-      .catch((err: unknown) => {
-        // A printer deleted since the last poll: its row cascaded away, nothing to write.
-        if (isForeignKeyViolation(err)) return
-        // Still unwritten: the retry's lag counts from the same report.
+  private async flush(): Promise<void> {
+    this.lastFlushAt = Date.now()
+    const batch: Array<{ write: PrinterStatusWrite; slot: Slot; key: string; reportAt: number | null }> = []
+    for (const [id, slot] of this.slots) {
+      if (!slot.dirty) continue
+      slot.dirty = false
+      const managed = this.o.manager.get(id)
+      // No longer a session here (lease given back, printer removed): its holder writes it now.
+      if (!managed) {
+        this.slots.delete(id)
+        continue
+      }
+      const fields = statusFields(managed.session)
+      const key = JSON.stringify(fields)
+      const seenAt = slot.seenAt
+      const seenDue = seenAt !== null && seenAt.getTime() - slot.writtenSeenAt >= HEARTBEAT_MS
+      // Reports arriving from here on wait for the next flush; this one carries the earlier ones.
+      const reportAt = slot.unwrittenReportAt
+      slot.unwrittenReportAt = null
+      // Nothing changed: the reports since the last write are in the row already.
+      if (key === slot.lastKey && !seenDue) continue
+      batch.push({ write: { printerId: id, fields, lastSeenAt: seenAt }, slot, key, reportAt })
+    }
+    if (batch.length === 0) return
+    try {
+      // printer.offline / printer.error webhooks on the transition only, in the write's transaction.
+      const written = await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => writePrinterStatuses(tx, this.o.memberId, batch.map((b) => b.write)))
+      if (this.failing) this.o.log.info({ printers: batch.length }, 'printer status writes work again')
+      this.failing = false
+      const now = Date.now()
+      for (const { write, slot, key, reportAt } of batch) {
+        // Left out (another worker holds the printer, or it was deleted): nothing to retry.
+        if (!written.has(write.printerId)) continue
+        slot.lastKey = key
+        if (write.lastSeenAt) slot.writtenSeenAt = write.lastSeenAt.getTime()
+        if (reportAt !== null) this.o.statusLag?.observe((now - reportAt) / 1000)
+      }
+    } catch (err) {
+      // Still unwritten: retried whole, and each retry's lag counts from the same report.
+      for (const { slot, reportAt } of batch) {
+        slot.dirty = true
         if (reportAt !== null) slot.unwrittenReportAt = Math.min(reportAt, slot.unwrittenReportAt ?? reportAt)
-        this.o.log.warn({ printerId: id, err: (err as Error).message }, 'printer status write failed; retrying')
-        setTimeout(() => this.touch(id, false), this.o.throttleMs).unref()
-      })
-      .finally(() => (slot.writing = null))
-    await slot.writing
+      }
+      if (!this.failing) this.o.log.warn({ printers: batch.length, err: (err as Error).message }, 'printer status write failed; retrying every second')
+      this.failing = true
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true
     if (this.heartbeat) clearInterval(this.heartbeat)
-    for (const slot of this.slots.values()) if (slot.timer) clearTimeout(slot.timer)
-    await Promise.all([...this.slots.values()].map((s) => s.writing))
+    if (this.timer) clearTimeout(this.timer)
+    await this.flushing
   }
 }
