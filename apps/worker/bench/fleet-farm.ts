@@ -8,7 +8,7 @@ export type FarmRequest = { type: 'mark'; index: number; celsius: number } | { t
 export type FarmReply =
   | { type: 'ready'; caPem: string; printers: Array<{ serial: string; model: PrinterModel; accessCode: string; host: string; mqttPort: number }> }
   | { type: 'marked'; index: number; celsius: number; sentAt: number }
-  | { type: 'clients'; one: number; several: number; extraClients: number }
+  | { type: 'clients'; one: number; several: number; extraClients: number; connects: number }
 
 const count = Number(process.argv[2] ?? 500)
 const models: PrinterModel[] = ['X1C', 'P1S', 'A1']
@@ -44,6 +44,6 @@ process.on('message', (m: FarmRequest) => {
     return send({ type: 'marked', index: m.index, celsius: m.celsius, sentAt })
   }
   const stats = farm.printers.map((p) => p.connectedClients)
-  send({ type: 'clients', one: stats.filter((n) => n === 1).length, several: stats.filter((n) => n > 1).length, extraClients: farm.printers.reduce((n, p) => n + p.clientStats.extraClients, 0) })
+  send({ type: 'clients', one: stats.filter((n) => n === 1).length, several: stats.filter((n) => n > 1).length, extraClients: farm.printers.reduce((n, p) => n + p.clientStats.extraClients, 0), connects: farm.printers.reduce((n, p) => n + p.connections, 0) })
 })
 process.on('disconnect', stop)

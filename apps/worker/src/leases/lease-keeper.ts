@@ -106,6 +106,14 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
   }
 
   async start(): Promise<void> {
+    // Workers started together (a deploy, a host's reboot) would each plan alone: the first to
+    // register would take every printer and hand two thirds back a round later, each of those
+    // printers connecting twice. As Kafka's group.initial.rebalance.delay.ms does: register, give
+    // the others one round to register too, then plan with all of them.
+    await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => heartbeat(tx, this.o.identity, this.o.timing.memberTtlMs)).catch((err: Error) =>
+      this.o.log.warn({ err: err.message }, 'could not register as a printer lease member; retrying with the first round'),
+    )
+    await new Promise((resolve) => setTimeout(resolve, this.o.timing.tickMs))
     await this.tick()
     this.timer = setInterval(() => void this.tick(), this.o.timing.tickMs)
     this.timer.unref()

@@ -109,10 +109,10 @@ export class PrinterManager extends EventEmitter<PrinterManagerEvents> {
     const registered = new Set(rows.map((r) => r.id))
     const held = (id: string) => this.held(id)
     // Closed before anything else: a printer whose lease went elsewhere must not keep two sessions.
-    for (const [id, managed] of this.printers) {
-      if (!registered.has(id)) await this.remove(id, managed, 'printer removed')
-      else if (!held(id)) await this.remove(id, managed, 'lease not held')
-    }
+    // All at once: a rebalance hands back hundreds, and each close waits for its socket.
+    await Promise.all([...this.printers].map(([id, managed]) =>
+      !registered.has(id) ? this.remove(id, managed, 'printer removed') : !held(id) ? this.remove(id, managed, 'lease not held') : null,
+    ))
     const changed = rows.filter((r) => held(r.id)).filter((r) => {
       const current = this.printers.get(r.id)
       return (!current || key(current.info) !== key(r)) && !this.broken.has(key(r))
