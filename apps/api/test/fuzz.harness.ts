@@ -233,6 +233,8 @@ export function casesFor(label: string) {
   return [...(tally.get(label)?.values() ?? [])].reduce((a, b) => a + b, 0)
 }
 
+let seedPrinted = false
+
 /** Far above any case's time (the slowest take a few seconds under load). */
 const CASE_TIMEOUT_MS = 60_000
 
@@ -254,8 +256,9 @@ const short = (value: unknown) => {
 export async function fuzz<T>(label: string, numRuns: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>) {
   if (REPLAY.label && REPLAY.label !== label) return
   const seed = seedOf(label)
-  // Printed first: a case that never answers is then reproducible from the log alone.
-  console.log(`fuzz ${label}: FUZZ_SEED=${FUZZ_SEED}`)
+  // Printed before the first case: a case that never answers is then reproducible from the log alone.
+  if (!seedPrinted) console.log(`fuzzing with FUZZ_SEED=${FUZZ_SEED}`)
+  seedPrinted = true
   const details = await fc.check(fc.asyncProperty(arb, run), {
     seed,
     numRuns: Math.max(1, Math.round(numRuns * SCALE)),

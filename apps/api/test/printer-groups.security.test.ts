@@ -202,7 +202,12 @@ describe('printer groups (docs/product.md §5.4)', () => {
     await api.app.listen({ host: '127.0.0.1', port: 0 })
     const address = api.app.server.address()
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    // /live answers 503 until the API's LISTEN connection is up (a moment after start, longer under load).
+    for (const deadline = Date.now() + 10_000; !api.app.live.listener.listening; await new Promise((r) => setTimeout(r, 20))) {
+      assert.ok(Date.now() < deadline, 'the live listener did not connect within 10 s')
+    }
     const stream = await SseReader.open(`${base}/live`, opA.auth)
+    assert.equal(stream.status, 200)
     const write = (printerId: string, progress: number) =>
       withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.printerStatus.update({ where: { printerId }, data: { progress }, select: { printerId: true } }))
     try {

@@ -39,7 +39,7 @@ export class SseReader {
     for (;;) {
       const found = this.events.slice(from).find(match)
       if (found) return found
-      if (this.ended) throw new Error(`stream ended without the event; got ${this.events.map((e) => e.event).join(', ')}`)
+      if (this.ended) throw new Error(`stream ended without the event (HTTP ${this.status}); got ${this.events.map((e) => e.event).join(', ')}`)
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${this.events.map((e) => e.event).join(', ')}`)
       await new Promise<void>((resolve) => {

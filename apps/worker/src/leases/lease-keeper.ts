@@ -33,6 +33,12 @@ export function leaseTiming(ttlMs = 15_000): LeaseTiming {
   return { ttlMs, tickMs, memberTtlMs: tickMs * 3 }
 }
 
+/**
+ * How long a starting member waits for peers started with it: processes started together by one
+ * orchestrator register within a fraction of a second of each other (0.3 s apart in the fleet soak).
+ */
+const JOIN_WAIT_MS = 1_000
+
 /** Local deadlines end this much before the database's expiry: clocks tick at slightly different rates. */
 const SAFETY_MS = 1_000
 
@@ -109,11 +115,12 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     // Workers started together (a deploy, a host's reboot) would each plan alone: the first to
     // register would take every printer and hand two thirds back a round later, each of those
     // printers connecting twice. As Kafka's group.initial.rebalance.delay.ms does: register, give
-    // the others one round to register too, then plan with all of them.
+    // the others a moment to register too, then plan with all of them. A member slower than that
+    // is rebalanced in as any joining member is.
     await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => heartbeat(tx, this.o.identity, this.o.timing.memberTtlMs)).catch((err: Error) =>
       this.o.log.warn({ err: err.message }, 'could not register as a printer lease member; retrying with the first round'),
     )
-    await new Promise((resolve) => setTimeout(resolve, this.o.timing.tickMs))
+    await new Promise((resolve) => setTimeout(resolve, Math.min(this.o.timing.tickMs, JOIN_WAIT_MS)))
     await this.tick()
     this.timer = setInterval(() => void this.tick(), this.o.timing.tickMs)
     this.timer.unref()
