@@ -28,12 +28,10 @@ export async function holdOrHandOn(leases: LeaseKeeper | null, db: Db, printerId
   if (!leases || leases.holds(printerId)) return
   if (leases.mayBeMine(printerId)) await leases.tick()
   if (leases.holds(printerId)) return
-  const { holder, registered } = await withTx(db, SYSTEM_CONTEXT, async (tx) => ({
-    holder: await currentHolder(tx, printerId),
-    registered: (await tx.printer.count({ where: { id: printerId } })) > 0,
-  }))
+  const lease = await withTx(db, SYSTEM_CONTEXT, (tx) => currentHolder(tx, printerId))
   // Nobody will ever hold a printer that is not registered: the handler fails the job now.
-  if (!registered) return
+  if (!lease) return
+  const { holder } = lease
   ctx.log.debug({ printerId, holder }, 'printer held by another worker; handing the job on')
   if (ctx.defer) await ctx.defer(holder ? TO_HOLDER_MS : NO_HOLDER_MS)
   throw new NotHolderError(printerId, holder)

@@ -35,8 +35,6 @@ export function statusFields(session: BambuPrinter): PrinterStatusFields {
 }
 
 interface Slot {
-  /** Something happened since this printer's last write. */
-  dirty: boolean
   lastKey: string | null
   /** When a report last arrived, and the value last written. */
   seenAt: Date | null
@@ -64,6 +62,8 @@ export interface StatusWriterOptions {
 
 export class StatusWriter {
   private readonly slots = new Map<string, Slot>()
+  /** Printers with something new since their last write: the next flush looks at these only. */
+  private readonly dirty = new Set<string>()
   private heartbeat: NodeJS.Timeout | null = null
   private timer: NodeJS.Timeout | null = null
   private flushing: Promise<void> | null = null
@@ -82,7 +82,7 @@ export class StatusWriter {
   private slot(id: string): Slot {
     let slot = this.slots.get(id)
     if (!slot) {
-      slot = { dirty: false, lastKey: null, seenAt: null, writtenSeenAt: 0, unwrittenReportAt: null, reports: 0 }
+      slot = { lastKey: null, seenAt: null, writtenSeenAt: 0, unwrittenReportAt: null, reports: 0 }
       this.slots.set(id, slot)
     }
     return slot
@@ -96,7 +96,7 @@ export class StatusWriter {
       slot.seenAt = new Date()
       slot.unwrittenReportAt ??= slot.seenAt.getTime()
     }
-    slot.dirty = true
+    this.dirty.add(id)
     this.schedule()
   }
 
@@ -107,7 +107,7 @@ export class StatusWriter {
       this.timer = null
       this.flushing = this.flush().finally(() => {
         this.flushing = null
-        if ([...this.slots.values()].some((s) => s.dirty)) this.schedule()
+        if (this.dirty.size > 0) this.schedule()
       })
     }, delay)
     this.timer.unref()
@@ -129,9 +129,10 @@ export class StatusWriter {
   private async flush(): Promise<void> {
     this.lastFlushAt = Date.now()
     const batch: Array<{ write: PrinterStatusWrite; slot: Slot; key: string; reportAt: number | null }> = []
-    for (const [id, slot] of this.slots) {
-      if (!slot.dirty) continue
-      slot.dirty = false
+    const due = [...this.dirty]
+    this.dirty.clear()
+    for (const id of due) {
+      const slot = this.slot(id)
       const managed = this.o.manager.get(id)
       // No longer a session here (lease given back, printer removed): its holder writes it now.
       if (!managed) {
@@ -165,8 +166,8 @@ export class StatusWriter {
       }
     } catch (err) {
       // Still unwritten: retried whole, and each retry's lag counts from the same report.
-      for (const { slot, reportAt } of batch) {
-        slot.dirty = true
+      for (const { write, slot, reportAt } of batch) {
+        this.dirty.add(write.printerId)
         if (reportAt !== null) slot.unwrittenReportAt = Math.min(reportAt, slot.unwrittenReportAt ?? reportAt)
       }
       if (!this.failing) this.o.log.warn({ printers: batch.length, err: (err as Error).message }, 'printer status write failed; retrying every second')

@@ -107,11 +107,16 @@ export async function assertLease(tx: Tx, printerId: string, memberId: string, f
   if (rows.length === 0) throw new LeaseLostError(printerId)
 }
 
-/** Who holds each printer now (unexpired), for routing a command to its holder. */
-export async function currentHolder(tx: Tx, printerId: string): Promise<string | null> {
-  const rows = await tx.$queryRaw<Array<{ holder: string }>>`
-    SELECT holder::text FROM printer_leases WHERE printer_id = ${printerId}::uuid AND holder IS NOT NULL AND expires_at > now()`
-  return rows[0]?.holder ?? null
+/**
+ * Who holds the printer now (unexpired), for routing a command to its holder; null when the
+ * printer is not registered (no one ever will).
+ */
+export async function currentHolder(tx: Tx, printerId: string): Promise<{ holder: string | null } | null> {
+  const rows = await tx.$queryRaw<Array<{ holder: string | null }>>`
+    SELECT l.holder::text AS holder FROM printers p
+      LEFT JOIN printer_leases l ON l.printer_id = p.id AND l.holder IS NOT NULL AND l.expires_at > now()
+     WHERE p.id = ${printerId}::uuid`
+  return rows[0] ? { holder: rows[0].holder } : null
 }
 
 /**
