@@ -115,7 +115,8 @@ export async function startWorker(config: WorkerConfig, options: WorkerOptions =
       const identity = { id: randomUUID(), host: hostname(), pid: process.pid }
       const base = leaseTiming(config.PRINTER_LEASE_TTL_MS)
       // A printer registered a moment ago is picked up within a poll, as before leases (tests poll faster).
-      const lease = { ...base, tickMs: Math.min(base.tickMs, pollMs), ...options.leaseTiming }
+      const tickMs = Math.min(base.tickMs, pollMs)
+      const lease = { ...base, tickMs, joinMs: Math.min(base.joinMs, tickMs), ...options.leaseTiming }
       let sessions: PrinterManager | null = null
       const keeper: LeaseKeeper = new LeaseKeeper({
         db, log: log.child({ component: 'leases', memberId: identity.id }), identity, timing: lease,

@@ -151,4 +151,19 @@ describe('two workers share the farm', () => {
     assert.ok(audits >= 4, `lease changes audited (${audits})`)
     await assertAuditVerifies(env.db)
   })
+
+  test('workers started together plan together: each printer connects once, to its final holder', async (t) => {
+    await registered()
+    const before = farm.farm.printers.map((p) => p.connections)
+    // The first starts a moment ahead (as one container of three often does); all within the join wait.
+    const start = () => startTestWorker(env, { leaseTiming: { ...FAST, memberTtlMs: 6_000, joinMs: 2_000 }, extraCaPems: [farm.farm.caPem] })
+    const first = start()
+    await new Promise((r) => setTimeout(r, 300))
+    const workers = await Promise.all([first, start(), start()])
+    t.after(() => Promise.all(workers.map((w) => w.close())))
+    await waitFor('two printers each, one session each', () => workers.every((w) => held(w) === 2) && farm.farm.printers.every((p) => p.connectedClients === 1), 20_000)
+    // A few more rounds: a member that had planned alone would hand printers back by now.
+    await new Promise((r) => setTimeout(r, 4 * FAST.tickMs))
+    assert.deepEqual(farm.farm.printers.map((p, i) => p.connections - before[i]!), [1, 1, 1, 1, 1, 1], 'MQTT connections per printer during the start')
+  })
 })

@@ -22,22 +22,23 @@ export interface LeaseTiming {
   tickMs: number
   /** A member whose heartbeat is older than this is left out of the plan. */
   memberTtlMs: number
+  /**
+   * How long a starting member waits for peers started with it before its first plan: processes
+   * started together by one orchestrator register within a fraction of a second of each other
+   * (0.3 s apart in the fleet soak).
+   */
+  joinMs: number
 }
 
 /**
  * From the lease's lifetime: renewed every ttl/7.5 (2 s of 15 s, so a lease survives several
- * failed rounds), and a member silent for three rounds is planned out.
+ * failed rounds), a member silent for three rounds is planned out, and a starting member waits a
+ * second (at most a round) for its peers.
  */
 export function leaseTiming(ttlMs = 15_000): LeaseTiming {
   const tickMs = Math.round(ttlMs / 7.5)
-  return { ttlMs, tickMs, memberTtlMs: tickMs * 3 }
+  return { ttlMs, tickMs, memberTtlMs: tickMs * 3, joinMs: Math.min(tickMs, 1_000) }
 }
-
-/**
- * How long a starting member waits for peers started with it: processes started together by one
- * orchestrator register within a fraction of a second of each other (0.3 s apart in the fleet soak).
- */
-const JOIN_WAIT_MS = 1_000
 
 /** Local deadlines end this much before the database's expiry: clocks tick at slightly different rates. */
 const SAFETY_MS = 1_000
@@ -120,7 +121,8 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     await withTx(this.o.db, SYSTEM_CONTEXT, (tx) => heartbeat(tx, this.o.identity, this.o.timing.memberTtlMs)).catch((err: Error) =>
       this.o.log.warn({ err: err.message }, 'could not register as a printer lease member; retrying with the first round'),
     )
-    await new Promise((resolve) => setTimeout(resolve, Math.min(this.o.timing.tickMs, JOIN_WAIT_MS)))
+    // Shorter than a membership's lifetime, or the peers that registered first would be planned out.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(this.o.timing.joinMs, this.o.timing.memberTtlMs / 2)))
     await this.tick()
     this.timer = setInterval(() => void this.tick(), this.o.timing.tickMs)
     this.timer.unref()
