@@ -32,14 +32,15 @@ function shopDir(): string {
   return result.stdout.trim()
 }
 
-function medusa(dir: string, args: string[], env: Record<string, string>): Promise<string> {
+/** `shown` is what an error message names instead of `args`, so a password never reaches a log. */
+function medusa(dir: string, args: string[], env: Record<string, string>, shown = args.join(' ')): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, 'node_modules/@medusajs/cli/cli.js'), ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`medusa ${args.join(' ')} exited ${code}:\n${out.slice(-3000)}`))))
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`medusa ${shown} exited ${code}:\n${out.slice(-3000)}`))))
   })
 }
 
@@ -108,7 +109,7 @@ export interface RunningShop {
   output(): string
   /** `medusa exec <script>` against the same database and settings (another process). */
   exec(script: string, extra?: Record<string, string>): Promise<string>
-  /** `medusa user -e … -p …`: an admin user, as a shop's owner creates one. */
+  /** `medusa user --email=… --password=…`: an admin user, as a shop's owner creates one. */
   createUser(email: string, password: string): Promise<void>
   /** The order's metadata, read from Medusa's database. */
   orderMetadata(orderId: string): Promise<Record<string, unknown> | null>
@@ -141,7 +142,9 @@ export async function startShop(shop: PreparedShop, port: number, settings: Prin
     url, child,
     output: () => out,
     exec: (script, extra = {}) => medusa(shop.dir, ['exec', script], { ...env, ...extra }),
-    createUser: async (email, password) => void (await medusa(shop.dir, ['user', '-e', email, '-p', password], env)),
+    // `--password=…`, not `-p …`: a random base64url password may begin with '-', and yargs then
+    // reads it as a cluster of flags (CI saw "Unknown arguments: 9, V, B, …").
+    createUser: async (email, password) => void (await medusa(shop.dir, ['user', `--email=${email}`, `--password=${password}`], env, `user --email=${email} --password=…`)),
     orderMetadata: async (orderId) => ((await db.query<{ metadata: Record<string, unknown> | null }>('SELECT metadata FROM "order" WHERE id = $1', [orderId])).rows[0]?.metadata ?? null),
     stop: async () => {
       await db.end()
