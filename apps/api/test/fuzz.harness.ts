@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import pg from 'pg'
 import { ERROR_STATUS } from '@printforge/errors'
 import type { FastifyInstance } from 'fastify'
+import { fuzzWatchdog } from './fuzz.watchdog.ts'
 import type { TestApi } from './helper.ts'
 
 /** FUZZ_SEED reproduces a run; without it each run explores new cases. Printed on every failure. */
@@ -236,7 +237,8 @@ export function casesFor(label: string) {
 let seedPrinted = false
 
 /** Far above any case's time (the slowest take a few seconds under load). */
-const CASE_TIMEOUT_MS = 60_000
+const CASE_TIMEOUT_MS = 30_000
+const PROGRESS_MS = 60_000
 
 function seedOf(label: string) {
   let h = FUZZ_SEED | 0
@@ -252,23 +254,58 @@ const short = (value: unknown) => {
 /**
  * Runs `numRuns` cases of `arb` through `run` (which throws on a violated invariant). A failure
  * names the base seed, fast-check's seed and path, and the shrunk counterexample.
+ *
+ * A case that never answers fails after `caseTimeoutMs` and is reported as generated, not
+ * shrunk: every shrink step of a hang would wait out its own timeout, and a hang that repeats
+ * would spend the runner's whole budget before anything is printed. A case that blocks the event
+ * loop (no timer can fire) is named by the watchdog (fuzz.watchdog.ts).
  */
-export async function fuzz<T>(label: string, numRuns: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>) {
+export async function fuzz<T>(label: string, numRuns: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>, { caseTimeoutMs = CASE_TIMEOUT_MS } = {}) {
   if (REPLAY.label && REPLAY.label !== label) return
   const seed = seedOf(label)
   // Printed before the first case: a case that never answers is then reproducible from the log alone.
   if (!seedPrinted) console.log(`fuzzing with FUZZ_SEED=${FUZZ_SEED}`)
   seedPrinted = true
-  const details = await fc.check(fc.asyncProperty(arb, run), {
-    seed,
-    numRuns: Math.max(1, Math.round(numRuns * SCALE)),
-    ...(REPLAY.path ? { path: REPLAY.path } : {}),
-    // A shrink step is a real request; a few hundred of them are enough to make a case readable.
-    maxSkipsPerRun: 100,
-    // A case that never answers fails here, named and shrunk, instead of hanging the file until
-    // the runner's limit with no counterexample.
-    timeout: CASE_TIMEOUT_MS,
-  })
+  const watchdog = fuzzWatchdog()
+  let started = 0
+  let shrinking = false
+  let hung = false
+  const guarded = async (value: T) => {
+    if (hung) return // a hang is reported as it came: see above
+    started++
+    // Before the first failure, the n-th case is fast-check's path n - 1.
+    const which = shrinking ? 'a shrink step' : `FUZZ_SEED=${FUZZ_SEED} FUZZ_ROUTE=${JSON.stringify(label)} FUZZ_PATH=${started - 1}`
+    watchdog.running(`${label}, case ${started} (${which}): ${short(value)}`)
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        hung = true
+        reject(new Error(`no answer within ${caseTimeoutMs / 1000} s (a hang: reported unshrunk)`))
+      }, caseTimeoutMs)
+    })
+    try {
+      await Promise.race([run(value), deadline])
+    } catch (err) {
+      shrinking = true
+      throw err
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  // A route that runs long says so as it goes: a file slowed case by case towards the runner's
+  // limit is then visible in the log before the limit ends it.
+  const since = Date.now()
+  const progress = setInterval(() => console.log(`fuzz ${label}: ${started} cases in ${Math.round((Date.now() - since) / 1000)} s`), PROGRESS_MS)
+  progress.unref()
+  const details = await fc
+    .check(fc.asyncProperty(arb, guarded), {
+      seed,
+      numRuns: Math.max(1, Math.round(numRuns * SCALE)),
+      ...(REPLAY.path ? { path: REPLAY.path } : {}),
+      // A shrink step is a real request; a few hundred of them are enough to make a case readable.
+      maxSkipsPerRun: 100,
+    })
+    .finally(() => clearInterval(progress))
   if (!details.failed) return
   const error = details.errorInstance as Error | undefined
   assert.fail(
