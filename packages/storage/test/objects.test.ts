@@ -64,3 +64,14 @@ test('copy duplicates an object on the server; the source stays', async () => {
   assert.deepEqual(await read('models/src-file/model.gcode.3mf'), data)
   await assert.rejects(store.copy('models/missing/model.gcode.3mf', 'models/copy-2/model.gcode.3mf'))
 })
+
+test('listKeys follows the continuation token past one page (1,000 keys); deleteKeys batches by 1,000', async () => {
+  const data = Buffer.from('x')
+  const sha256 = createHash('sha256').update(data).digest('hex')
+  const keys = Array.from({ length: 1_005 }, (_, i) => `quarantine/many/${String(i).padStart(4, '0')}`)
+  // Ten at a time: quick, and gentle with the test server.
+  for (let i = 0; i < keys.length; i += 10) await Promise.all(keys.slice(i, i + 10).map((key) => store.putBuffer(key, data, 'image/jpeg', sha256)))
+  assert.deepEqual((await store.listKeys('quarantine/many/')).sort(), keys)
+  await store.deleteKeys(keys)
+  assert.deepEqual(await store.listKeys('quarantine/many/'), [])
+})
