@@ -13,6 +13,7 @@ import { createKey, bearer } from './api-keys.helpers.ts'
 import { multipart, randomId, useApi, type TestApi } from './helper.ts'
 import { slicedProject } from './models.ts'
 import { SseReader } from './sse.ts'
+import { until } from './until.ts'
 
 // docs/console.md "GET /live — the live stream". Real PostgreSQL (the triggers' NOTIFY and one
 // LISTEN connection), real Redis (the per-person cap) and a listening API read with fetch, as the
@@ -25,14 +26,6 @@ let base = ''
 
 const open = (auth: Record<string, string>, at = base) => SseReader.open(`${at}/live`, auth)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5_000) {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
 
 let serials = 0
 async function registerPrinter(): Promise<string> {

@@ -5,6 +5,7 @@ import { SYSTEM_CONTEXT, withTx } from '@printforge/db'
 import { auditRows, multipart, useApi } from './helper.ts'
 import { slicedProject } from './models.ts'
 import { SseReader } from './sse.ts'
+import { until } from './until.ts'
 
 // Printer groups with per-group staff roles (docs/product.md §5.4), through the API. The database
 // test (packages/db/test/rls-groups.test.ts) proves the same scoping with no API in front.
@@ -203,9 +204,7 @@ describe('printer groups (docs/product.md §5.4)', () => {
     const address = api.app.server.address()
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
     // /live answers 503 until the API's LISTEN connection is up (a moment after start, longer under load).
-    for (const deadline = Date.now() + 10_000; !api.app.live.listener.listening; await new Promise((r) => setTimeout(r, 20))) {
-      assert.ok(Date.now() < deadline, 'the live listener did not connect within 10 s')
-    }
+    await until('the live listener to connect', () => api.app.live.listener.listening, 10_000)
     const stream = await SseReader.open(`${base}/live`, opA.auth)
     assert.equal(stream.status, 200)
     const write = (printerId: string, progress: number) =>

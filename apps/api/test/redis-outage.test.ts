@@ -17,6 +17,7 @@ import { isRedisUnavailable } from '../src/lib/redis-health.ts'
 import { acquireUploadSlot } from '../src/lib/upload-slots.ts'
 import { multipart, useApi } from './helper.ts'
 import { jpeg } from './images.ts'
+import { until } from './until.ts'
 
 // This file kills Redis, so it runs its own.
 const password = randomBytes(24).toString('base64url')
@@ -50,14 +51,6 @@ const timed = async <T>(fn: () => Promise<T>) => {
   return { result, ms: performance.now() - t0 }
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 describe('Redis down and back (docs/product.md §3, §6)', () => {
   test('reads keep answering, writes answer 503 fast, and accepted jobs are re-enqueued afterwards', async () => {
     const customer = api.customer()
@@ -68,7 +61,7 @@ describe('Redis down and back (docs/product.md §3, §6)', () => {
 
     // Crash: no AOF, so Redis comes back empty and the queue entry is gone for good.
     redis.process.kill('SIGKILL')
-    await until(() => !api.app.redis.health.up)
+    await until('the API to see Redis down', () => !api.app.redis.health.up, 10_000, 100)
 
     const read = await timed(() => api.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers: customer.auth }))
     assert.equal(read.result.statusCode, 200, read.result.body)
@@ -82,7 +75,7 @@ describe('Redis down and back (docs/product.md §3, §6)', () => {
     assert.ok(write.ms < 1_000 && read.ms < 1_000, `read ${read.ms.toFixed(0)} ms, write ${write.ms.toFixed(0)} ms`)
 
     redis = await start()
-    await until(() => api.app.redis.health.up)
+    await until('the API to see Redis up again', () => api.app.redis.health.up, 10_000, 100)
     assert.equal(await api.app.queues.raw.scans.getJob(jobIdFor('scan.ingest', jobId)), undefined, 'Redis lost the job')
     // The worker's maintenance sweep runs exactly this step for every queued row (requeueMissing).
     const queued = await withTx(api.db, SYSTEM_CONTEXT, (tx) => tx.scanJob.findMany({ where: { status: 'queued' }, select: { id: true } }))
@@ -107,7 +100,7 @@ describe('Redis down and back (docs/product.md §3, §6)', () => {
     } finally {
       redis.process.kill('SIGCONT')
     }
-    await until(() => api.app.redis.health.up)
+    await until('the API to see Redis up again', () => api.app.redis.health.up, 10_000, 100)
     assert.equal((await createJob(customer.auth)).statusCode, 202)
   })
 
@@ -124,10 +117,8 @@ describe('Redis down and back (docs/product.md §3, §6)', () => {
       admin.disconnect()
     }
     // Polled finely: the client reconnects by itself within a few hundred milliseconds.
-    let sawDown = false
-    for (const deadline = Date.now() + 2_000; !sawDown && Date.now() < deadline; await new Promise((r) => setTimeout(r, 5))) sawDown = !api.app.redis.health.up
-    assert.ok(sawDown, 'writes pause (503) while the enqueue connection is down')
-    await until(() => api.app.redis.health.up)
+    await until('writes to pause (503) while the enqueue connection is down', () => !api.app.redis.health.up, 2_000, 5)
+    await until('the API to see Redis up again', () => api.app.redis.health.up, 10_000, 100)
     const created = await createJob(customer.auth)
     assert.equal(created.statusCode, 202)
     const jobId: string = created.json().job.id
